@@ -1,0 +1,94 @@
+"""A trained character classifier: network + class labels + the preprocessing it expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from .preprocess import PreprocessConfig, preprocess
+from .train import History
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Classifier:
+    """Everything needed to turn an image into ranked labels; what a model file holds.
+
+    Attributes
+    ----------
+    network : StaticNetwork or RecurrentNetwork
+        Maps input vectors (batch, preprocess.n_inputs) to probabilities (batch, len(labels)).
+    labels : list of str
+        Class labels in output order; any Unicode, several characters allowed.
+    preprocess : PreprocessConfig
+        How images are turned into input vectors for this network.
+    history : History
+        Loss and accuracy per epoch over all training runs.
+    training : dict
+        Settings of the last training run (TrainingConfig fields, augmentation, data size).
+    name : str
+        Shown in the window title and by ``charrec info``.
+    created : str
+        ISO 8601 time the model was first made.
+    """
+
+    network: Any
+    labels: list[str]
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    history: History = field(default_factory=History)
+    training: dict[str, Any] = field(default_factory=dict)
+    name: str = "untitled"
+    created: str = field(default_factory=now_iso)
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != self.network.n_classes:
+            raise ValueError(f"{len(self.labels)} labels for a network with "
+                             f"{self.network.n_classes} outputs")
+        if len(set(self.labels)) != len(self.labels):
+            raise ValueError("class labels must be unique")
+        if self.preprocess.n_inputs != self.network.n_inputs:
+            raise ValueError(f"preprocessing makes {self.preprocess.n_inputs} inputs, the "
+                             f"network takes {self.network.n_inputs}")
+
+    def predict_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        """Probabilities (n, n_classes) for preprocessed input vectors (n, n_inputs)."""
+        return self.network(vectors)
+
+    def predict_image(self, image) -> np.ndarray:
+        """Probabilities (n_classes,) for one glyph image; raises EmptyGlyphError if blank."""
+        return self.network.predict_one(preprocess(image, self.preprocess))
+
+    def top(self, probs: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
+        """The ``k`` most probable (label, probability) pairs of ``probs`` (n_classes,)."""
+        order = np.argsort(probs)[::-1][:k]
+        return [(self.labels[i], float(probs[i])) for i in order]
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able summary: type, architecture, classes, input size, training summary."""
+        history = self.history
+        summary: dict[str, Any] = {
+            "name": self.name,
+            "type": self.network.kind,
+            "architecture": self.network.config(),
+            "summary": self.network.summary(),
+            "classes": list(self.labels),
+            "n_classes": len(self.labels),
+            "input_size": [self.preprocess.size, self.preprocess.size],
+            "preprocess": self.preprocess.to_dict(),
+            "created": self.created,
+            "epochs_trained": len(history),
+        }
+        if len(history):
+            summary["final_loss"] = history.loss[-1]
+            summary["final_accuracy"] = history.accuracy[-1]
+        if history.val_accuracy:
+            summary["best_val_accuracy"] = max(history.val_accuracy)
+        if self.training:
+            summary["training"] = self.training
+        return summary

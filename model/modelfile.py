@@ -1,0 +1,142 @@
+"""Model files: one self-describing HDF5 file per classifier (layout in docs/model-format.md).
+
+Loading checks everything against the architecture recorded in the file and fails with one
+:class:`ModelFileError` that says exactly what does not match. Nothing in a file is executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from . import __version__
+from .atomic import atomic_path
+from .classifier import Classifier
+from .networks import network_from_config
+from .preprocess import PreprocessConfig
+from .train import History
+
+FORMAT_NAME = "charrec-model"
+FORMAT_VERSION = 1
+STRING = h5py.string_dtype("utf-8")
+
+
+class ModelFileError(Exception):
+    """A model file cannot be read or is not a valid charrec model; the message says why."""
+
+
+def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
+    """Write ``classifier`` to ``path`` atomically (the old file survives a crash mid-save)."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["format"] = FORMAT_NAME
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["app_version"] = __version__
+        f.attrs["name"] = classifier.name
+        f.attrs["created"] = classifier.created
+        f.attrs["network_type"] = classifier.network.kind
+        f.attrs["architecture"] = json.dumps(classifier.network.config())
+        f.attrs["preprocess"] = json.dumps(classifier.preprocess.to_dict())
+        f.attrs["training"] = json.dumps(classifier.training)
+        f.create_dataset("labels", data=classifier.labels, dtype=STRING)
+        weights = f.create_group("weights")
+        named = classifier.network.named_weights()
+        weights.attrs["layer_names"] = list(named)
+        for layer_name, arrays in named.items():
+            group = weights.create_group(layer_name)
+            group.attrs["weight_names"] = list(arrays)
+            for weight_name, array in arrays.items():
+                group.create_dataset(weight_name, data=array)
+        history = f.create_group("history")
+        series = classifier.history.series()
+        history.attrs["series_names"] = list(series)
+        for key, values in series.items():
+            history.create_dataset(key, data=np.asarray(values, dtype=np.float64))
+
+
+def load_model(path: str | os.PathLike) -> Classifier:
+    """Read a model file written by :func:`save_model`; raise ModelFileError if it is not valid."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    if not h5py.is_hdf5(path):
+        raise ModelFileError(f"{path.name} is not a charrec model file (not an HDF5 file)")
+    try:
+        with h5py.File(path, "r") as f:
+            return _read(f, path.name)
+    except ModelFileError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path.name} is damaged or truncated and cannot be read "
+                             f"({_first_line(exc)})") from None
+
+
+def _read(f: h5py.File, name: str) -> Classifier:
+    fmt = f.attrs.get("format")
+    if fmt != FORMAT_NAME:
+        raise ModelFileError(f"{name} is an HDF5 file from another program, not a charrec model")
+    version = int(f.attrs.get("format_version", -1))
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{name} was written by a newer charrec (model format {version}; "
+                             f"this version reads up to {FORMAT_VERSION})")
+    if version < 1:
+        raise ModelFileError(f"{name} has an invalid format version {version}")
+    for key in ("labels", "weights"):
+        if key not in f:
+            raise ModelFileError(f"{name} has no '{key}' {'group' if key == 'weights' else ''}"
+                                 .rstrip())
+    architecture = json.loads(f.attrs["architecture"])
+    try:
+        network = network_from_config(architecture)
+        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{name} has an invalid architecture: {_first_line(exc)}") from None
+    _read_weights(f["weights"], network, name)
+    labels = list(f["labels"].asstr()[()])
+    if len(labels) != network.n_classes:
+        raise ModelFileError(f"{name} has {len(labels)} labels but its output layer has "
+                             f"{network.n_classes} units")
+    history = History.from_series({key: list(f["history"][key][()])
+                                   for key in f["history"].attrs.get("series_names", [])}
+                                  if "history" in f else {})
+    try:
+        return Classifier(network, labels, preprocess, history,
+                          json.loads(f.attrs.get("training", "{}")),
+                          str(f.attrs.get("name", Path(name).stem)),
+                          str(f.attrs.get("created", "")))
+    except ValueError as exc:
+        raise ModelFileError(f"{name}: {exc}") from None
+
+
+def _read_weights(group: h5py.Group, network, name: str) -> None:
+    expected = network.named_weights()
+    stored = [str(n) for n in group.attrs.get("layer_names", [])]
+    if stored != list(expected):
+        raise ModelFileError(f"{name} lists layers {stored}; its architecture needs "
+                             f"{list(expected)}")
+    for layer_name, arrays in expected.items():
+        if layer_name not in group:
+            raise ModelFileError(f"{name} is missing the weights of layer '{layer_name}'")
+        layer = group[layer_name]
+        for weight_name, target in arrays.items():
+            where = f"weights/{layer_name}/{weight_name}"
+            if weight_name not in layer or not isinstance(layer[weight_name], h5py.Dataset):
+                raise ModelFileError(f"{name} is missing {where}")
+            data = layer[weight_name]
+            if data.shape != target.shape:
+                raise ModelFileError(f"{name}: {where} has shape {data.shape}, the architecture "
+                                     f"needs {target.shape}")
+            if data.dtype.kind != "f":
+                raise ModelFileError(f"{name}: {where} has type {data.dtype}, expected floats")
+            values = data[()]
+            if not np.isfinite(values).all():
+                raise ModelFileError(f"{name}: {where} contains NaN or infinite values")
+            target[...] = values
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
