@@ -218,6 +218,7 @@ def _restore(params: list[np.ndarray], saved: list[np.ndarray]) -> None:
         p[...] = s
 
 
+@np.errstate(over="ignore", invalid="ignore")  # a diverging loss is reported, not warned about
 def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | None = None, *,
           x_val: np.ndarray | None = None, labels_val: np.ndarray | None = None,
           augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
