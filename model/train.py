@@ -98,8 +98,8 @@ class TrainingConfig:
 class Progress:
     """One report from :func:`train`: after every batch, and with ``epoch_done`` after an epoch.
 
-    ``epoch`` counts from 1 within this run of ``epochs``. ``loss`` and ``accuracy`` are running means over the epoch so far
-    (on the training batches, augmented if augmentation is on).
+    ``epoch`` counts from 1 within this run of ``epochs``. ``loss`` and ``accuracy`` are running
+    means over the epoch so far (on the training batches, augmented if augmentation is on).
     """
 
     epoch: int
@@ -191,7 +191,7 @@ def split_validation(labels: np.ndarray, share: float, rng: np.random.Generator
     train_parts, val_parts = [], []
     for cls in np.unique(labels):
         idx = rng.permutation(np.flatnonzero(labels == cls))
-        n_val = min(int(round(len(idx) * share)), len(idx) - 1)
+        n_val = min(round(len(idx) * share), len(idx) - 1)
         val_parts.append(idx[:n_val])
         train_parts.append(idx[n_val:])
     return np.sort(np.concatenate(train_parts)), np.sort(np.concatenate(val_parts))
@@ -318,8 +318,8 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
             count += len(idx)
             seen += len(idx)
             if progress is not None:
-                progress(Progress(epoch + 1, config.epochs, b + 1, batches, loss_sum / count, correct / count,
-                                  seen / (time.perf_counter() - start_time)))
+                progress(Progress(epoch + 1, config.epochs, b + 1, batches, loss_sum / count,
+                                  correct / count, seen / (time.perf_counter() - start_time)))
         if stopped == "cancelled":
             break
         extras = network.training_stats() if hasattr(network, "training_stats") else {}
@@ -341,8 +341,8 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
         else:
             stale += 1
         if progress is not None:
-            progress(Progress(epoch + 1, config.epochs, batches, batches, history.loss[-1], history.accuracy[-1],
-                              seen / (time.perf_counter() - start_time), True,
+            progress(Progress(epoch + 1, config.epochs, batches, batches, history.loss[-1],
+                              history.accuracy[-1], seen / (time.perf_counter() - start_time), True,
                               history.val_loss[-1] if has_val else None,
                               history.val_accuracy[-1] if has_val else None, extras))
         if config.early_stopping and has_val and stale >= config.early_stopping:
