@@ -12,6 +12,7 @@ back-propagating errors. Nature 323, 533-536.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -214,7 +215,7 @@ class StaticNetwork:
         rng = rng if rng is not None else np.random.default_rng()
         self.activation, self.output, self.dtype = activation, output, np.dtype(dtype)
         self.layers: list[Dense | Activation] = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             self.layers.append(Dense(n_in, n_out, rng, init_scale(activation, n_in, n_out), dtype))
             if i < len(sizes) - 2:
                 self.layers.append(Activation(activation))

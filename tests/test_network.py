@@ -95,7 +95,7 @@ def test_same_seed_gives_identical_weights_and_different_seed_differs():
 def test_float32_throughout():
     x, y = three_blobs()
     net = StaticNetwork(2, [8], 3, rng=np.random.default_rng(0))
-    loss, probs = net.loss_and_gradients(x, one_hot(y, 3))
+    _loss, probs = net.loss_and_gradients(x, one_hot(y, 3))
     assert probs.dtype == np.float32
     assert all(g.dtype == np.float32 for g in net.gradients())
     assert net.predict_one(x[0]).shape == (3,)
