@@ -99,7 +99,7 @@ def _read(f: h5py.File, name: str) -> Classifier:
     if len(labels) != network.n_classes:
         raise ModelFileError(f"{name} has {len(labels)} labels but its output layer has "
                              f"{network.n_classes} units")
-    history = History.from_series({key: list(f["history"][key][()])
+    history = History.from_series({key: f["history"][key][()].tolist()
                                    for key in f["history"].attrs.get("series_names", [])}
                                   if "history" in f else {})
     try:
