@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from .network import StaticNetwork
+from .recurrent import RecurrentNetwork
 
-NETWORK_TYPES: dict[str, type] = {"static": StaticNetwork}
+NETWORK_TYPES: dict[str, type] = {"static": StaticNetwork, "recurrent": RecurrentNetwork}
 
 
 def network_from_config(config: dict[str, Any], rng: np.random.Generator | None = None):
