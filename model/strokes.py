@@ -8,6 +8,7 @@ an optional background image (an opened or pasted picture) and the undo/redo his
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,7 @@ class Stroke:
         return self.width * np.maximum(self.pressures, 0.1)
 
 
-def draw_strokes(image: Image.Image, strokes: list[Stroke], scale: float = 1.0) -> None:
+def draw_strokes(image: Image.Image, strokes: Sequence[Stroke], scale: float = 1.0) -> None:
     """Draw ``strokes`` onto the 'L' ``image`` in place, canvas coordinates times ``scale``.
 
     Round caps and joins; antialiased by drawing at twice the resolution and downsampling.
@@ -92,7 +93,7 @@ def _segment_outline(p0: np.ndarray, p1: np.ndarray, r0: float, r1: float
     return [tuple(p0 + n * r0), tuple(p1 + n * r1), tuple(p1 - n * r1), tuple(p0 - n * r0)]
 
 
-def render_strokes(strokes: list[Stroke], size: int = CANVAS_SIZE) -> Image.Image:
+def render_strokes(strokes: Sequence[Stroke], size: int = CANVAS_SIZE) -> Image.Image:
     """Strokes in a :data:`CANVAS_SIZE` square as a ``size`` x ``size`` 'L' image, ink on paper."""
     image = Image.new("L", (size, size), PAPER)
     draw_strokes(image, strokes, size / CANVAS_SIZE)
@@ -167,22 +168,28 @@ class Drawing:
         k = CANVAS_SIZE / max(w, h)
         return (CANVAS_SIZE - w * k) / 2, (CANVAS_SIZE - h * k) / 2, w * k, h * k
 
-    def image(self) -> Image.Image:
+    def image(self, extra: Sequence[Stroke] = ()) -> Image.Image:
         """The drawing as an 'L' image (dark ink on white) for the network.
+
+        Parameters
+        ----------
+        extra : sequence of Stroke
+            Drawn on top without becoming part of the drawing (a stroke still in progress).
 
         Strokes alone render at :data:`CANVAS_SIZE`. With a background the image keeps the
         background's own resolution: the background itself when nothing is drawn over it,
         else its centred square with the strokes scaled onto it.
         """
+        strokes = [*self.strokes, *extra]
         background = self.background
         if background is None:
-            return render_strokes(list(self.strokes))
-        if not self.strokes:
+            return render_strokes(strokes)
+        if not strokes:
             return background
         side = max(background.size)
         image = Image.new("L", (side, side), PAPER)
         image.paste(background, ((side - background.width) // 2, (side - background.height) // 2))
-        draw_strokes(image, list(self.strokes), side / CANVAS_SIZE)
+        draw_strokes(image, strokes, side / CANVAS_SIZE)
         return image
 
     def _change(self, state: _State) -> None:

@@ -1,0 +1,45 @@
+"""Start the desktop app: application object, data folder, settings, error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QApplication
+
+from model import __version__
+from model.builtin import default_model_path
+
+from .errors import install_excepthook, setup_logging
+from .mainwindow import MainWindow, icon
+
+ORGANIZATION = "charrec"
+APPLICATION = "charrec"
+
+
+def data_folder() -> Path:
+    """Where the user's samples and the log live (the platform's app data folder)."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+def startup_model(window: MainWindow) -> Path | None:
+    """The most recently used model if it still exists, else the default built-in model."""
+    recent = [Path(p) for p in window.recent_files() if Path(p).is_file()]
+    return recent[0] if recent else default_model_path()
+
+
+def run_gui(argv: list[str]) -> int:
+    """Run the app until its window closes; return the exit code."""
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("charrec"))
+    folder = data_folder()
+    install_excepthook(setup_logging(folder))
+    window = MainWindow(folder, QSettings())
+    model = startup_model(window)
+    if model is not None:
+        window.open_model_file(model)
+    window.show()
+    return app.exec()

@@ -1,0 +1,131 @@
+"""The prediction panel: the best label large, the top five with bars, what the network sees."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .qtimages import ink_pixmap
+from .recognition import TOP_K, Recognition
+from .widgets import heading, plain_label, scaled_font
+
+SEEN_SIDE = 112  # pixels of the enlarged network input
+UNSURE_COLOUR = "#b26a00"
+BAR_MAX = 1000
+
+
+class PredictionPanel(QWidget):
+    """Shows a :class:`~app.recognition.Recognition`, or a message when there is none."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("predictionPanel")
+        self._stack = QStackedWidget()
+        self.message = plain_label()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setObjectName("emptyMessage")
+        self._stack.addWidget(self.message)
+        self._stack.addWidget(self._result_page())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(heading("Prediction"))
+        layout.addWidget(self._stack, 1)
+        self.setMinimumWidth(220)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+
+    def _result_page(self) -> QWidget:
+        page = QWidget()
+        self.best = plain_label()
+        self.best.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.best.setFont(scaled_font(self, 5.0, bold=True))
+        self.best.setMinimumHeight(96)
+        self.best.setObjectName("bestLabel")
+        self.caption = plain_label()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reading = plain_label()
+        self.reading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reading.setWordWrap(True)
+        self.reading.setFont(scaled_font(self, 1.2))
+
+        bars = QGridLayout()
+        bars.setHorizontalSpacing(8)
+        bars.setVerticalSpacing(4)
+        bars.setColumnStretch(1, 1)
+        self.rows: list[tuple[QLabel, QProgressBar, QLabel]] = []
+        for i in range(TOP_K):
+            name, value = plain_label(), plain_label()
+            name.setMinimumWidth(24)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setMinimumWidth(44)
+            bar = QProgressBar()
+            bar.setRange(0, BAR_MAX)
+            bar.setTextVisible(False)
+            bar.setFixedHeight(10)
+            for column, widget in enumerate((name, bar, value)):
+                bars.addWidget(widget, i, column)
+            self.rows.append((name, bar, value))
+
+        self.seen = QLabel()
+        self.seen.setFixedSize(SEEN_SIDE + 2, SEEN_SIDE + 2)
+        self.seen.setFrameShape(QFrame.Shape.Box)
+        self.seen.setToolTip("The drawing after preprocessing: cropped, scaled and centred "
+                             "into the network's input grid")
+
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.best)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.reading)
+        layout.addSpacing(10)
+        layout.addWidget(heading("Top 5"))
+        layout.addLayout(bars)
+        layout.addSpacing(10)
+        layout.addWidget(heading("What the network sees"))
+        layout.addWidget(self.seen, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        return page
+
+    def show_message(self, text: str) -> None:
+        """An empty state: no model, nothing drawn, or why nothing could be classified."""
+        self.message.setText(text)
+        self._stack.setCurrentIndex(0)
+
+    def show_recognition(self, result: Recognition) -> None:
+        self.best.setText(result.label)
+        percent = f"{result.probability:.0%}"
+        if result.unsure:
+            self.caption.setText(f"Unsure: best guess, {percent}")
+            self.caption.setStyleSheet(f"color: {UNSURE_COLOUR};")
+            self.best.setStyleSheet("color: palette(mid);")
+        else:
+            self.caption.setText(f"{percent} sure")
+            self.caption.setStyleSheet("")
+            self.best.setStyleSheet("")
+        self.reading.setText(f"Read as text: {result.reading}" if result.reading else "")
+        self.reading.setVisible(bool(result.reading))
+        for i, (name, bar, value) in enumerate(self.rows):
+            shown = i < len(result.top)
+            for widget in (name, bar, value):
+                widget.setVisible(shown)
+            if shown:
+                label, probability = result.top[i]
+                name.setText(label)
+                bar.setValue(round(probability * BAR_MAX))
+                value.setText(f"{probability:.1%}")
+        size = result.seen.shape[0]
+        self.seen.setPixmap(ink_pixmap(result.seen, max(1, SEEN_SIDE // size)))
+        self._stack.setCurrentIndex(1)
+
+    def showing_message(self) -> bool:
+        return self._stack.currentIndex() == 0

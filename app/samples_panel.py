@@ -1,0 +1,273 @@
+"""The user's samples: a Qt face on model.samples.SampleSet and the thumbnail browser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRegularExpression,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from model.samples import ImportReport, SampleSet, import_images
+
+from .errors import message_box, show_error
+from .qtimages import ink_pixmap
+from .widgets import plain_label
+
+NO_PARENT = QModelIndex()
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
+THUMBNAIL = 56
+ALL_LABELS = None
+
+
+class SampleStore(QObject):
+    """The user's sample set; every change is written to its file at once and announced.
+
+    Signals
+    -------
+    changed
+        Samples were added, deleted, relabelled or replaced.
+    """
+
+    changed = Signal()
+
+    def __init__(self, path: str | os.PathLike, parent: QObject | None = None):
+        super().__init__(parent)
+        self.samples = SampleSet(path)
+
+    @property
+    def path(self) -> Path:
+        return self.samples.path
+
+    def add(self, image: Image.Image, label: str) -> int:
+        """Add a drawn sample; EmptyGlyphError for a blank image, SampleSetError for a bad label."""
+        index = self.samples.add(image, label)
+        self.changed.emit()
+        return index
+
+    def delete(self, indices: list[int]) -> None:
+        self.samples.delete(indices)
+        self.changed.emit()
+
+    def relabel(self, indices: list[int], label: str) -> None:
+        self.samples.relabel(indices, label)
+        self.changed.emit()
+
+    def merge_file(self, path: str | os.PathLike) -> int:
+        """Add the samples of another sample-set file; return how many."""
+        added = self.samples.merge(SampleSet(path))
+        self.changed.emit()
+        return added
+
+    def import_folder(self, folder: str | os.PathLike) -> ImportReport:
+        report = import_images([folder], self.samples)
+        self.changed.emit()
+        return report
+
+
+class SampleListModel(QAbstractListModel):
+    """One row per sample: the label as text, a thumbnail made when first shown."""
+
+    def __init__(self, store: SampleStore, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self._thumbnails: dict[int, QPixmap] = {}
+        store.changed.connect(self._reset)
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        self._thumbnails.clear()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.store.samples)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0):
+        if not index.isValid():
+            return None
+        row = index.row()
+        if role in (Qt.ItemDataRole.DisplayRole, LABEL_ROLE):
+            return self.store.samples.sample(row).label
+        if role == Qt.ItemDataRole.DecorationRole:
+            if row not in self._thumbnails:
+                self._thumbnails[row] = ink_pixmap(self.store.samples.sample(row).image)
+            return self._thumbnails[row]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            sample = self.store.samples.sample(row)
+            return f"{sample.label}\nfrom: {sample.source}\nadded: {sample.added}"
+        return None
+
+
+class SampleListView(QListView):
+    """Thumbnails in a grid; the Delete key asks to delete the selection."""
+
+    deletePressed = Signal()
+    EMPTY = ("No samples yet.\n\nDraw a character, type its label under the canvas and "
+             "press Enter; or import a folder of images.")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.model() is not None and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.EMPTY)
+
+    def event(self, event: QEvent) -> bool:
+        # Keep Delete for this view rather than the window's "Clear canvas" shortcut.
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Delete)):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Delete):
+            self.deletePressed.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class SamplesPanel(QWidget):
+    """Browse the samples by label; delete, relabel and import them."""
+
+    importRequested = Signal()
+
+    def __init__(self, store: SampleStore, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.model = SampleListModel(store, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterRole(LABEL_ROLE)
+        self.proxy.setSortRole(LABEL_ROLE)
+        self.proxy.sort(0)
+
+        self.summary = plain_label()
+        self.filter = QComboBox()
+        self.filter.setToolTip("Show the samples of one label")
+        self.filter.setMinimumContentsLength(12)
+        self.filter.currentIndexChanged.connect(self._apply_filter)
+
+        self.view = SampleListView()
+        self.view.setModel(self.proxy)
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.view.setGridSize(QSize(THUMBNAIL + 18, THUMBNAIL + 26))
+        self.view.setUniformItemSizes(True)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.deletePressed.connect(self.delete_selected)
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+
+        self.relabel_button = QPushButton("Relabel…")
+        self.relabel_button.setToolTip("Give the selected samples another label")
+        self.relabel_button.clicked.connect(self.relabel_selected)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected samples (Del)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        import_button = QPushButton("Import folder…")
+        import_button.setToolTip("Add the images of a folder laid out as FOLDER/<label>/<images>")
+        import_button.clicked.connect(self.importRequested)
+
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.filter)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.relabel_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        buttons.addWidget(import_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+        store.changed.connect(self._refresh)
+        self._refresh()
+
+    def selected_indices(self) -> list[int]:
+        """Sample indices of the selection, in the sample set's order."""
+        rows = self.view.selectionModel().selectedIndexes()
+        return sorted(self.proxy.mapToSource(index).row() for index in rows)
+
+    def delete_selected(self) -> None:
+        indices = self.selected_indices()
+        if not indices:
+            return
+        n = len(indices)
+        question = message_box(self, QMessageBox.Icon.Question, "Delete samples",
+                               f"Delete {n} sample{'s' if n > 1 else ''}? This cannot be undone.",
+                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        if question.exec() == QMessageBox.StandardButton.Yes:
+            self._try(lambda: self.store.delete(indices))
+
+    def relabel_selected(self) -> None:
+        indices = self.selected_indices()
+        if not indices:
+            return
+        current = self.store.samples.labels()[indices[0]]
+        label, ok = QInputDialog.getText(self, "Relabel samples",
+                                         f"New label for {len(indices)} selected:", text=current)
+        if ok:
+            self._try(lambda: self.store.relabel(indices, label))
+
+    def _try(self, change) -> None:
+        try:
+            change()
+        except Exception as exc:  # SampleSetError (bad label, unwritable file) or I/O trouble
+            show_error(self, "Samples", str(exc).strip().splitlines()[0])
+
+    def _refresh(self) -> None:
+        counts = self.store.samples.counts()
+        total = sum(counts.values())
+        self.summary.setText(f"{total} sample{'s' * (total != 1)} · "
+                             f"{len(counts)} label{'s' * (len(counts) != 1)}")
+        chosen = self.filter.currentData()
+        self.filter.blockSignals(True)
+        self.filter.clear()
+        self.filter.addItem(f"All labels ({total})", ALL_LABELS)
+        for label, count in counts.items():
+            self.filter.addItem(f"{label} ({count})", label)
+        self.filter.setCurrentIndex(max(0, self.filter.findData(chosen)))
+        self.filter.blockSignals(False)
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        label = self.filter.currentData()
+        pattern = "" if label is ALL_LABELS else f"^{QRegularExpression.escape(label)}$"
+        self.proxy.setFilterRegularExpression(QRegularExpression(pattern))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_selection = self.view.selectionModel().hasSelection()
+        self.relabel_button.setEnabled(has_selection)
+        self.delete_button.setEnabled(has_selection)

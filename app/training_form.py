@@ -1,0 +1,246 @@
+"""Training settings: defaults from ModelSettings and TrainingConfig; invalid fields flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from model.fit import DEFAULT_ACTIVATIONS, ModelSettings
+from model.network import ACTIVATIONS
+from model.networks import NETWORK_TYPES
+from model.optim import OPTIMIZERS
+from model.train import TrainingConfig
+
+from .widgets import plain_label
+
+NETWORK_NAMES = {"static": "Static (feed-forward)", "recurrent": "Recurrent (fixed-point)"}
+SGD_LEARNING_RATE = 0.05
+INVALID_STYLE = "*[invalid=\"true\"] { border: 1px solid #d93025; border-radius: 3px; }"
+ERROR_COLOUR = "#d93025"
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """"256, 128" -> (256, 128); ValueError with a one-line message otherwise."""
+    parts = [part.strip() for part in text.replace(";", ",").split(",")]
+    if not text.strip():
+        raise ValueError("give the hidden layer sizes, e.g. 256,128")
+    try:
+        return tuple(int(part) for part in parts)
+    except ValueError:
+        raise ValueError("hidden layers: whole numbers separated by commas, e.g. 256,128"
+                         ) from None
+
+
+def parse_number(text: str, name: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a number, e.g. 0.001") from None
+
+
+class TrainingForm(QWidget):
+    """Network and training settings in two columns; emits validityChanged(bool)."""
+
+    validityChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        model_defaults, defaults = ModelSettings(), TrainingConfig()
+        self.network_type = QComboBox()
+        for kind in NETWORK_TYPES:
+            self.network_type.addItem(NETWORK_NAMES.get(kind, kind), kind)
+        self.network_type.setToolTip(
+            "Static: a feed-forward multilayer network trained by backpropagation.\n"
+            "Recurrent: hidden units feed back into each other and relax to a fixed point "
+            "(Almeida-Pineda recurrent backpropagation).")
+        self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden)))
+        self.hidden.setToolTip("Widths of the hidden layers, e.g. 256,128 (a recurrent network "
+                               "has one hidden layer: give one number)")
+        self.activation = QComboBox()
+        self.activation.addItems(list(ACTIVATIONS))
+        self.activation.setCurrentText(model_defaults.hidden_activation)
+        self.activation.setToolTip("Nonlinearity of the hidden units")
+        self.max_iter = _spin(1, 10_000, model_defaults.max_iter,
+                              "Recurrent: most relaxation steps to reach the fixed point")
+        self.tol = QLineEdit(f"{model_defaults.tol:g}")
+        self.tol.setToolTip("Recurrent: relaxation stops when no unit changes by more than this")
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(list(OPTIMIZERS))
+        self.optimizer.setCurrentText(defaults.optimizer)
+        self.optimizer.setToolTip("Adam adapts the step size per weight; SGD uses momentum")
+        self.learning_rate = QLineEdit(f"{defaults.learning_rate:g}")
+        self.learning_rate.setToolTip("Step size of the optimiser (Adam: about 0.001, "
+                                      "SGD: about 0.05)")
+        self.epochs = _spin(1, 100_000, defaults.epochs, "Passes over the training samples")
+        self.batch_size = _spin(1, 100_000, defaults.batch_size,
+                                "Samples per weight update")
+        self.validation = _spin(0, 90, round(defaults.validation_split * 100),
+                                "Share of the samples held out to measure accuracy and pick "
+                                "the best epoch")
+        self.validation.setSuffix(" %")
+        self.augment = QCheckBox("Augment")
+        self.augment.setChecked(model_defaults.augment)
+        self.augment.setToolTip("Train on randomly shifted, rotated, scaled and thickened "
+                                "copies of the samples: better on new handwriting")
+        self.keep_best = QCheckBox("On cancel keep best")
+        self.keep_best.setChecked(True)
+        self.keep_best.setToolTip("When training is cancelled, keep the best weights so far; "
+                                  "otherwise the previous model stays")
+        self.error = plain_label()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.error.hide()
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(6)
+        rows = [("Network", self.network_type, "Optimiser", self.optimizer),
+                ("Hidden layers", self.hidden, "Learning rate", self.learning_rate),
+                ("Activation", self.activation, "Epochs", self.epochs),
+                ("Max iterations", self.max_iter, "Batch size", self.batch_size),
+                ("Tolerance", self.tol, "Validation", self.validation)]
+        self._labels: dict[QWidget, QLabel] = {}
+        for row, (left, left_field, right, right_field) in enumerate(rows):
+            for column, (text, widget) in enumerate(((left, left_field), (right, right_field))):
+                label = plain_label(text)
+                label.setBuddy(widget)
+                self._labels[widget] = label
+                grid.addWidget(label, row, 2 * column)
+                grid.addWidget(widget, row, 2 * column + 1)
+        grid.addWidget(self.augment, len(rows), 1)
+        grid.addWidget(self.keep_best, len(rows), 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid)
+        layout.addWidget(self.error)
+        self.setStyleSheet(INVALID_STYLE)
+
+        self._valid = True
+        self.network_type.currentIndexChanged.connect(self._type_changed)
+        self.optimizer.currentTextChanged.connect(self._optimizer_changed)
+        for edit in (self.hidden, self.tol, self.learning_rate):
+            edit.textChanged.connect(self.check)
+        self._type_changed()
+
+    # --- values -------------------------------------------------------------------------------
+
+    def is_valid(self) -> bool:
+        return self._valid
+
+    def model_settings(self) -> ModelSettings:
+        """The network settings; ValueError (one line) if a field is invalid."""
+        kind = self.network_type.currentData()
+        tol = (parse_number(self.tol.text(), "tolerance") if kind == "recurrent"
+               else ModelSettings().tol)
+        return ModelSettings(network_type=kind, hidden=parse_sizes(self.hidden.text()),
+                             activation=self.activation.currentText(),
+                             max_iter=self.max_iter.value(), tol=tol,
+                             augment=self.augment.isChecked())
+
+    def training_config(self) -> TrainingConfig:
+        """The training settings; ValueError (one line) if a field is invalid."""
+        return TrainingConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
+                              learning_rate=parse_number(self.learning_rate.text(),
+                                                         "learning rate"),
+                              optimizer=self.optimizer.currentText(),
+                              validation_split=self.validation.value() / 100)
+
+    # --- checking -----------------------------------------------------------------------------
+
+    def check(self) -> bool:
+        """Flag every invalid field (red border, tooltip, message); return whether all are valid.
+
+        Each text field is checked on its own against the engine's own validation, so that an
+        error appears at the field that causes it.
+        """
+        kind = self.network_type.currentData()
+        checks: dict[QLineEdit, Callable[[str], Any]] = {
+            self.hidden: lambda text: self._check_hidden(kind, parse_sizes(text)),
+            self.tol: lambda text: ModelSettings(
+                tol=parse_number(text, "tolerance")).validate(),
+            self.learning_rate: lambda text: TrainingConfig(
+                learning_rate=parse_number(text, "learning rate")).validate(),
+        }
+        messages = []
+        for edit, check in checks.items():
+            problem = ""
+            if edit.isEnabled():
+                try:
+                    check(edit.text())
+                except ValueError as exc:
+                    problem = str(exc)
+            _flag(edit, problem, self._labels[edit].text())
+            if problem:
+                messages.append(f"{self._labels[edit].text()}: {problem}")
+        if not messages:
+            try:
+                self.model_settings().validate()
+                self.training_config().validate()
+            except ValueError as exc:
+                messages.append(str(exc))
+        self.error.setText("\n".join(messages))
+        self.error.setVisible(bool(messages))
+        valid = not messages
+        if valid != self._valid:
+            self._valid = valid
+            self.validityChanged.emit(valid)
+        return valid
+
+    @staticmethod
+    def _check_hidden(kind: str, sizes: tuple[int, ...]) -> None:
+        if kind == "recurrent" and len(sizes) != 1:
+            raise ValueError("a recurrent network has one hidden layer: give one number")
+        ModelSettings(network_type=kind, hidden=sizes).validate()
+
+    def _type_changed(self) -> None:
+        kind = self.network_type.currentData()
+        recurrent = kind == "recurrent"
+        for widget in (self.max_iter, self.tol):
+            widget.setEnabled(recurrent)
+            self._labels[widget].setEnabled(recurrent)
+        self._labels[self.hidden].setText("Hidden units" if recurrent else "Hidden layers")
+        if recurrent and "," in self.hidden.text():
+            self.hidden.setText(self.hidden.text().split(",")[0].strip())
+        self.activation.setCurrentText(DEFAULT_ACTIVATIONS.get(kind, "relu"))
+        self.check()
+
+    def _optimizer_changed(self, name: str) -> None:
+        """Swap in the new optimiser's usual learning rate if the field holds the old one's."""
+        usual = {"adam": TrainingConfig().learning_rate, "sgd": SGD_LEARNING_RATE}
+        for other, rate in usual.items():
+            if other != name and self.learning_rate.text() == f"{rate:g}" and name in usual:
+                self.learning_rate.setText(f"{usual[name]:g}")
+                break
+
+
+def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    spin.setGroupSeparatorShown(False)
+    return spin
+
+
+def _flag(widget: QWidget, problem: str, name: str) -> None:
+    """Mark ``widget`` invalid (red border, tooltip with the problem) or valid again."""
+    if widget.property("usualTip") is None:
+        widget.setProperty("usualTip", widget.toolTip())
+    widget.setProperty("invalid", bool(problem))
+    widget.setToolTip(f"{name}: {problem}" if problem else widget.property("usualTip"))
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -1,0 +1,159 @@
+"""The Training panel: settings, Train/Continue/Cancel, progress with ETA, chart and results."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from model.train import History, Progress
+
+from .results import ConfusionView, MistakesView
+from .training_chart import TrainingChart
+from .training_form import TrainingForm
+from .widgets import plain_label
+from .worker import TrainingOutcome
+
+PROGRESS_STEPS = 1000
+IDLE = "Not training."
+
+
+def duration(seconds: float) -> str:
+    """12 s, 3 min 05 s, 1 h 02 min."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class TrainingPanel(QWidget):
+    """Signals: trainRequested(bool continue_from_current_model), cancelRequested()."""
+
+    trainRequested = Signal(bool)
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.form = TrainingForm()
+        self.train_button = QPushButton("Train new model")
+        self.train_button.setToolTip("Train a new network with these settings on all samples")
+        self.train_button.clicked.connect(lambda: self.trainRequested.emit(False))
+        self.continue_button = QPushButton("Continue training")
+        self.continue_button.setToolTip("Train the current model further on all samples; new "
+                                        "labels get new output units")
+        self.continue_button.clicked.connect(lambda: self.trainRequested.emit(True))
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop after the current batch")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(12)
+        self.status = plain_label(IDLE)
+        self.chart = TrainingChart()
+        self.confusion = ConfusionView()
+        self.mistakes = MistakesView()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.chart, "Chart")
+        self.tabs.addTab(self.confusion, "Confusion matrix")
+        self.tabs.addTab(self.mistakes, "Misclassified")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.continue_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 1)
+
+        self._running = False
+        self._has_model = False
+        self._started = 0.0
+        self._epochs_before = 0
+        self.form.validityChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    # --- state from the window ----------------------------------------------------------------
+
+    def set_model(self, history: History | None) -> None:
+        """A (different) model is current: show its training history, clear old results."""
+        self._has_model = history is not None
+        self.chart.show_history(history or History())
+        self.confusion.clear()
+        self.mistakes.set_mistakes([])
+        self._set_mistake_count(None)
+        self._update_buttons()
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self._update_buttons()
+
+    def start_run(self, history: History, epochs: int) -> None:
+        """A run of ``epochs`` epochs starts on top of ``history`` (empty for a new model)."""
+        self._started = time.monotonic()
+        self._epochs_before = len(history)
+        self.chart.show_history(history, epochs)
+        self.progress.setValue(0)
+        self.status.setText("Preparing the samples…")
+        self.tabs.setCurrentWidget(self.chart)
+
+    def show_progress(self, progress: Progress) -> None:
+        fraction = progress.fraction
+        self.progress.setValue(round(fraction * PROGRESS_STEPS))
+        elapsed = time.monotonic() - self._started
+        left = f" · about {duration(elapsed * (1 - fraction) / fraction)} left" if fraction else ""
+        self.status.setText(f"Epoch {progress.epoch} of {progress.epochs} · loss "
+                            f"{progress.loss:.3f} · accuracy {progress.accuracy:.1%}{left}")
+        if progress.epoch_done:
+            self.chart.add_epoch(self._epochs_before + progress.epoch, progress)
+
+    def show_outcome(self, outcome: TrainingOutcome, kept: bool) -> None:
+        """Results of a finished run; ``kept`` says whether its model became the current one."""
+        result = outcome.result
+        accuracy = (f", validation accuracy {outcome.evaluation['accuracy']:.1%}"
+                    if outcome.evaluation else "")
+        verb = {"cancelled": "Cancelled", "early stopping": "Stopped early"}.get(result.stopped,
+                                                                                "Finished")
+        self.status.setText(f"{verb} after {outcome.new_epochs} epochs in "
+                            f"{duration(result.seconds)}{accuracy}."
+                            + ("" if kept else " The previous model was kept."))
+        if result.stopped == "completed":
+            self.progress.setValue(PROGRESS_STEPS)
+        if kept:
+            self.confusion.set_evaluation(outcome.evaluation)
+            self.mistakes.set_mistakes(outcome.mistakes)
+            self._set_mistake_count(len(outcome.mistakes) if outcome.evaluation else None)
+
+    def show_failure(self, message: str) -> None:
+        self.status.setText(f"Training failed: {message}")
+
+    def _set_mistake_count(self, count: int | None) -> None:
+        index = self.tabs.indexOf(self.mistakes)
+        self.tabs.setTabText(index, "Misclassified" if count is None else
+                             f"Misclassified ({count})")
+
+    def _update_buttons(self) -> None:
+        valid = self.form.is_valid()
+        self.train_button.setEnabled(valid and not self._running)
+        self.continue_button.setEnabled(valid and self._has_model and not self._running)
+        self.cancel_button.setEnabled(self._running)
+        self.form.setEnabled(not self._running)

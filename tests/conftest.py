@@ -1,0 +1,124 @@
+"""Shared fixtures. GUI tests run offscreen, with their own settings file and data folder."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.strokes import CANVAS_SIZE, Stroke, render_strokes
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+SHAPES = ("|", "-", "o")
+
+
+def shape_points(label: str, rng: np.random.Generator) -> np.ndarray:
+    """Canvas points of a hand-drawn-looking "|", "-" or "o", placed and sized at random."""
+    centre = CANVAS_SIZE / 2 + rng.uniform(-30, 30, 2)
+    half = rng.uniform(55, 95)
+    t = np.linspace(-1, 1, 24)
+    if label == "|":
+        points = np.stack([t * half * 0.05, t * half], 1)
+    elif label == "-":
+        points = np.stack([t * half, t * half * 0.05], 1)
+    else:
+        angle = np.linspace(0, 2 * np.pi, 40)
+        points = np.stack([np.cos(angle) * half * 0.8, np.sin(angle) * half], 1)
+    return (points + centre + rng.normal(0, 1.0, points.shape)).astype(np.float32)
+
+
+def shape_images(per_label: int, seed: int = 0) -> tuple[list, list[str]]:
+    """Rendered drawings of every shape: (images, labels)."""
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for label in SHAPES:
+        for _ in range(per_label):
+            width = rng.uniform(10, 22)
+            images.append(render_strokes([Stroke(shape_points(label, rng), width)]))
+            labels.append(label)
+    return images, labels
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory) -> Path:
+    """A small classifier of "|", "-" and "o" trained on rendered strokes, saved to a file."""
+    from model.fit import ModelSettings, fit_classifier
+    from model.modelfile import save_model
+    from model.train import TrainingConfig
+
+    images, labels = shape_images(20)
+    classifier, _ = fit_classifier(images, labels, ModelSettings(hidden=(32,), augment=False),
+                                   TrainingConfig(epochs=25, batch_size=16, learning_rate=3e-3,
+                                                  validation_split=0),
+                                   name="shapes")
+    path = tmp_path_factory.mktemp("models") / "shapes.h5"
+    save_model(classifier, path)
+    return path
+
+
+@dataclass
+class MessageRecorder:
+    """Stands in for QMessageBox.exec: records every box and answers with ``answer``."""
+
+    boxes: list[tuple[str, str]] = field(default_factory=list)
+    answer: object = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text in self.boxes]
+
+
+@pytest.fixture
+def messages(monkeypatch) -> MessageRecorder:
+    from PySide6.QtWidgets import QMessageBox
+
+    recorder = MessageRecorder(answer=QMessageBox.StandardButton.Ok)
+
+    def fake_exec(box):
+        recorder.boxes.append((box.windowTitle(), box.text()))
+        return recorder.answer
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return recorder
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def make_window(qtbot, data_dir, settings, messages):
+    """Opens main windows on the test's data folder; closes them without questions."""
+    from app.mainwindow import MainWindow
+
+    windows = []
+
+    def make(model_path: Path | None = None) -> MainWindow:
+        window = MainWindow(data_dir, settings, model_path)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.runner.stop()
+        window.setWindowModified(False)
+        window.close()
+
+
+@pytest.fixture
+def window(make_window, tiny_model_path):
+    """A main window with the tiny shapes model open."""
+    return make_window(tiny_model_path)

@@ -1,0 +1,497 @@
+"""The desktop app driven like a person would: mouse strokes, keys, menus, buttons, dialogs."""
+
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+
+from app.canvas import Canvas
+from app.mainwindow import MainWindow
+from model.modelfile import load_model
+from model.strokes import CANVAS_SIZE, Stroke, render_strokes
+from tests.conftest import SHAPES, shape_images, shape_points
+
+TRAIN_TIMEOUT_MS = 60_000
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def widget_point(canvas: Canvas, x: float, y: float) -> QPoint:
+    rect = canvas.paper_rect()
+    k = rect.width() / CANVAS_SIZE
+    return QPoint(round(rect.left() + x * k), round(rect.top() + y * k))
+
+
+def draw(canvas: Canvas, points) -> None:
+    """One stroke with the left mouse button through ``points`` (canvas coordinates)."""
+    pixels = [widget_point(canvas, x, y) for x, y in points]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     pixels[0])
+    for pos in pixels[1:]:
+        # QTest.mouseMove carries no buttons: send a move with the left button held.
+        move = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), canvas.mapToGlobal(QPointF(pos)),
+                           Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(canvas, move)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       pixels[-1])
+
+
+def draw_shape(canvas: Canvas, label: str, seed: int = 1) -> None:
+    draw(canvas, shape_points(label, np.random.default_rng(seed))[::2])
+
+
+def prediction(qtbot, window: MainWindow) -> str:
+    """The big label of the prediction panel once the live prediction has run."""
+    panel = window.prediction
+    qtbot.waitUntil(lambda: not panel.showing_message(), timeout=2000)
+    return panel.best.text()
+
+
+def add_drawn_samples(qtbot, window: MainWindow, per_label: int) -> None:
+    """Draw every shape ``per_label`` times and add each drawing with its label (Enter)."""
+    for label in SHAPES:
+        window.label_edit.setText(label)
+        for seed in range(per_label):
+            draw_shape(window.canvas, label, seed + 10)
+            QTest.keyClick(window.label_edit, Qt.Key.Key_Return)
+            assert window.canvas.is_blank()
+
+
+def fill_samples(window: MainWindow, per_label: int, seed: int = 0) -> None:
+    """Add rendered shapes straight to the sample set (faster than drawing them)."""
+    images, labels = shape_images(per_label, seed)
+    window.store.samples.add_many(images, labels)
+    window.store.changed.emit()
+
+
+def quick_settings(window: MainWindow, epochs: int = 12) -> None:
+    form = window.training_panel.form
+    form.hidden.setText("32")
+    form.epochs.setValue(epochs)
+    form.batch_size.setValue(8)
+    form.learning_rate.setText("0.003")
+    form.augment.setChecked(False)
+
+
+def patch_dialog(monkeypatch, name: str, path) -> None:
+    monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args, **kwargs: (str(path), "")))
+
+
+# --- drawing and live prediction --------------------------------------------------------------
+
+def test_drawing_updates_the_prediction_live(qtbot, window):
+    panel = window.prediction
+    assert panel.showing_message() and "Draw" in panel.message.text()
+    draw_shape(window.canvas, "|")
+    assert prediction(qtbot, window) == "|"
+    names = [name.text() for name, _, _ in panel.rows if not name.isHidden()]
+    assert sorted(names) == sorted(SHAPES)
+    assert panel.rows[0][1].value() > 500
+    assert not panel.seen.pixmap().isNull()
+    window.clear_action.trigger()
+    qtbot.waitUntil(panel.showing_message, timeout=2000)
+    draw_shape(window.canvas, "o")
+    assert prediction(qtbot, window) == "o"
+    assert window.windowTitle().startswith("shapes")
+
+
+def test_prediction_runs_while_the_stroke_is_drawn(qtbot, window):
+    canvas = window.canvas
+    points = [widget_point(canvas, x, y) for x, y in shape_points("-", np.random.default_rng(3))]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    for pos in points[1:]:
+        QApplication.sendEvent(canvas, QMouseEvent(
+            QEvent.Type.MouseMove, QPointF(pos), canvas.mapToGlobal(QPointF(pos)),
+            Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert canvas.stroke_in_progress() is not None
+    assert prediction(qtbot, window) == "-"  # the mouse button is still down
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       points[-1])
+    assert len(canvas.drawing.strokes) == 1
+
+
+def test_no_model_gives_a_clear_message(qtbot, make_window):
+    window = make_window()
+    draw_shape(window.canvas, "|")
+    qtbot.wait(200)
+    assert window.prediction.showing_message()
+    assert "No model" in window.prediction.message.text()
+    assert window.windowTitle().startswith("No model")
+    assert not window.save_action.isEnabled()
+
+
+def test_undo_redo_clear_with_keys(qtbot, window):
+    canvas = window.canvas
+    draw_shape(canvas, "|")
+    draw_shape(canvas, "-")
+    assert len(canvas.drawing.strokes) == 2
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.drawing.strokes) == 1
+    assert prediction(qtbot, window) == "|"
+    QTest.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.drawing.strokes) == 2
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert canvas.is_blank()
+    qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+    assert window.undo_action.isEnabled() and not window.clear_action.isEnabled()
+    window.undo_action.trigger()
+    assert len(canvas.drawing.strokes) == 2
+
+
+def test_eraser_and_pen_width(qtbot, window):
+    canvas = window.canvas
+    wide = next(a for a in window.pen_widths.actions() if a.text() == "Very thick")
+    wide.trigger()
+    assert canvas.pen_width == wide.data()
+    draw(canvas, [(140, 40), (140, 240)])
+    window.eraser_action.trigger()
+    draw(canvas, [(100, 140), (180, 140)])
+    strokes = canvas.drawing.strokes
+    assert [s.eraser for s in strokes] == [False, True]
+    ink = 255 - np.asarray(canvas.image())
+    assert ink[140, 140] == 0 and ink[60, 140] > 200
+    window.pen_action.trigger()
+    assert not canvas.eraser
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, monkeypatch,
+                                                                tmp_path):
+    one = render_strokes([Stroke([(140, 40), (140, 240)], 20)])
+    path = tmp_path / "bar.png"
+    one.save(path)
+    patch_dialog(monkeypatch, "getOpenFileName", path)
+    window.open_image_action.trigger()
+    assert prediction(qtbot, window) == "|"
+    assert window.canvas.drawing.background is not None
+    assert not window.prediction.reading.isVisible()
+
+    row = Image.new("L", (600, 200), 255)
+    for i, label in enumerate("|o-"):
+        glyph = render_strokes([Stroke(shape_points(label, np.random.default_rng(i)), 16)])
+        row.paste(glyph.resize((180, 180)), (10 + i * 195, 10))
+    path = tmp_path / "row.png"
+    row.save(path)
+    window.open_image_file(path)
+    qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
+    assert window.prediction.reading.text() == "Read as text: |o-"
+
+
+def test_paste_and_drop_an_image(qtbot, window, tmp_path):
+    image = render_strokes([Stroke([(40, 140), (240, 140)], 20)])
+    qimage = QImage(np.asarray(image).tobytes(), CANVAS_SIZE, CANVAS_SIZE, CANVAS_SIZE,
+                    QImage.Format.Format_Grayscale8).copy()
+    QGuiApplication.clipboard().setImage(qimage)
+    QTest.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert prediction(qtbot, window) == "-"
+    window.clear_action.trigger()
+    path = tmp_path / "o.png"
+    render_strokes([Stroke(shape_points("o", np.random.default_rng(5)), 14)]).save(path)
+    window.canvas.fileDropped.emit(str(path))  # what a drop of the file onto the canvas sends
+    assert prediction(qtbot, window) == "o"
+
+
+def test_corrupt_image_and_corrupt_model_show_messages(qtbot, window, messages, tmp_path,
+                                                       monkeypatch):
+    bad_image = tmp_path / "broken.png"
+    bad_image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
+    patch_dialog(monkeypatch, "getOpenFileName", bad_image)
+    window.open_image_action.trigger()
+    assert len(messages.boxes) == 1 and "broken.png" in messages.texts[0]
+    assert "\n" not in messages.texts[0]
+
+    bad_model = tmp_path / "broken.h5"
+    bad_model.write_bytes(b"not a model at all")
+    patch_dialog(monkeypatch, "getOpenFileName", bad_model)
+    window.open_action.trigger()
+    assert len(messages.boxes) == 2 and "broken.h5" in messages.texts[1]
+    assert window.classifier is not None and window.classifier.name == "shapes"  # kept
+
+
+# --- samples ----------------------------------------------------------------------------------
+
+def test_add_samples_by_drawing_and_find_them_after_a_restart(qtbot, make_window, data_dir):
+    window = make_window()
+    add_drawn_samples(qtbot, window, 2)
+    assert window.store.samples.counts() == {"-": 2, "o": 2, "|": 2}
+    panel = window.samples_panel
+    assert panel.proxy.rowCount() == 6
+    assert "6 samples" in panel.summary.text()
+    panel.filter.setCurrentIndex(panel.filter.findData("o"))
+    assert panel.proxy.rowCount() == 2
+    assert panel.filter.currentText() == "o (2)"
+
+    window.label_edit.setText("   ")
+    draw_shape(window.canvas, "|")
+    window.add_button.click()
+    assert len(window.store.samples) == 6  # a blank label is refused at the field
+    assert "border" in window.label_edit.styleSheet()
+    window.close()
+
+    again = make_window()
+    assert again.store.samples.counts() == {"-": 2, "o": 2, "|": 2}
+    assert again.samples_panel.proxy.rowCount() == 6
+    assert (data_dir / "samples.h5").is_file()
+
+
+def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, messages):
+    window = make_window()
+    fill_samples(window, 2)
+    panel = window.samples_panel
+    panel.filter.setCurrentIndex(panel.filter.findData("o"))
+    panel.view.selectAll()
+    assert panel.selected_indices() == [4, 5]
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("0", True)))
+    panel.relabel_button.click()
+    assert window.store.samples.counts() == {"-": 2, "0": 2, "|": 2}
+    assert panel.filter.currentText().startswith("All labels")  # "o" is gone
+
+    panel.filter.setCurrentIndex(panel.filter.findData("|"))
+    panel.view.selectAll()
+    messages.answer = QMessageBox.StandardButton.Yes
+    QTest.keyClick(panel.view, Qt.Key.Key_Delete)
+    assert window.store.samples.counts() == {"-": 2, "0": 2}
+    assert not window.canvas.drawing.can_undo()  # Delete did not reach the canvas
+
+
+def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, messages):
+    window = make_window()
+    root = tmp_path / "folder"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        for i in range(3):
+            render_strokes([Stroke([(40 + 30 * i, 40), (200, 220)], 15)]).save(
+                root / label / f"{i}.png")
+    (root / "a" / "junk.png").write_bytes(b"nope")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(root)))
+    window.import_action.trigger()
+    assert window.store.samples.counts() == {"a": 3, "b": 3}
+    assert "junk.png" in messages.texts[-1]
+    exported = tmp_path / "out.h5"
+    patch_dialog(monkeypatch, "getSaveFileName", exported)
+    window.export_samples_action.trigger()
+    assert exported.is_file()
+    patch_dialog(monkeypatch, "getOpenFileName", exported)
+    window.open_samples_action.trigger()
+    assert window.store.samples.counts() == {"a": 6, "b": 6}
+
+
+# --- training ---------------------------------------------------------------------------------
+
+def test_train_on_drawn_samples_then_predict(qtbot, make_window):
+    window = make_window()
+    add_drawn_samples(qtbot, window, 3)
+    fill_samples(window, 6)
+    quick_settings(window)
+    panel = window.training_panel
+    assert panel.train_button.isEnabled() and not panel.continue_button.isEnabled()
+    progressed = []
+    window.runner.progressed.connect(progressed.append)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        panel.train_button.click()
+        assert not panel.train_button.isEnabled() and panel.cancel_button.isEnabled()
+        draw_shape(window.canvas, "|")  # the GUI keeps working during training
+    assert sum(p.epoch_done for p in progressed) == 12
+    assert window.classifier is not None and window.isWindowModified()
+    assert "*" in window.windowTitle() or window.windowTitle().startswith("untitled")
+    assert panel.chart.loss.count() == 12
+    assert panel.chart.val_accuracy.count() == 12
+    assert panel.confusion.model.rowCount() == 3
+    assert "Validation accuracy" in panel.confusion.caption.text()
+    qtbot.waitUntil(lambda: not panel.cancel_button.isEnabled(), timeout=5000)
+    assert panel.continue_button.isEnabled()
+    window.clear_action.trigger()
+    for label in SHAPES:
+        draw_shape(window.canvas, label, seed=99)
+        assert prediction(qtbot, window) == label
+        window.clear_action.trigger()
+        qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+
+
+def test_continue_training_with_a_new_label_grows_the_output(qtbot, window, tiny_model_path):
+    fill_samples(window, 4)
+    images = [render_strokes([Stroke([(60, 60), (220, 220)], 16)]),
+              render_strokes([Stroke([(70, 50), (210, 230)], 12)])]
+    window.store.samples.add_many(images, ["\\", "\\"])
+    window.store.changed.emit()
+    quick_settings(window, epochs=3)
+    before = window.classifier
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.continue_button.click()
+    assert window.classifier is not before
+    assert window.classifier.labels == [*before.labels, "\\"]
+    assert len(window.classifier.history) == len(before.history) + 3
+    assert window.model_path == tiny_model_path  # Save writes back to the file it came from
+
+
+def test_cancel_keeps_the_previous_model(qtbot, window):
+    fill_samples(window, 10)
+    quick_settings(window, epochs=2000)
+    window.training_panel.form.keep_best.setChecked(False)
+    before = window.classifier
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        with qtbot.waitSignal(window.runner.progressed, timeout=TRAIN_TIMEOUT_MS):
+            window.training_panel.train_button.click()
+        window.training_panel.cancel_button.click()
+    assert window.classifier is before and not window.isWindowModified()
+    assert "Cancelled" in window.training_panel.status.text()
+    assert "previous model was kept" in window.training_panel.status.text()
+
+
+def test_cancel_can_keep_the_best_weights_so_far(qtbot, window):
+    fill_samples(window, 10)
+    quick_settings(window, epochs=2000)
+    epochs = []
+    window.runner.progressed.connect(lambda p: epochs.append(p) if p.epoch_done else None)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+        qtbot.waitUntil(lambda: len(epochs) >= 2, timeout=TRAIN_TIMEOUT_MS)
+        window.runner.cancel()
+    assert window.classifier.name == "untitled" and window.isWindowModified()
+    assert window.classifier.training["stopped"] == "cancelled"
+
+
+def test_training_errors_are_messages(qtbot, make_window, messages):
+    window = make_window()
+    window.store.samples.add_many(shape_images(3)[0][:3], ["|"] * 3)
+    window.store.changed.emit()
+    quick_settings(window, epochs=2)
+    with qtbot.waitSignal(window.runner.failed, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    assert messages.boxes and "two different labels" in messages.texts[-1]
+    assert window.classifier is None
+    assert "Training failed" in window.training_panel.status.text()
+
+
+def test_invalid_fields_are_flagged_and_disable_training(qtbot, window):
+    form, panel = window.training_panel.form, window.training_panel
+    form.hidden.setText("256,abc")
+    assert form.hidden.property("invalid") is True
+    assert "whole numbers" in form.hidden.toolTip()
+    assert not panel.train_button.isEnabled() and not panel.continue_button.isEnabled()
+    assert form.error.isVisibleTo(form) and "Hidden layers" in form.error.text()
+    form.hidden.setText("64")
+    form.learning_rate.setText("-1")
+    assert form.hidden.property("invalid") is False
+    assert form.learning_rate.property("invalid") is True
+    assert "learning rate" in form.learning_rate.toolTip()
+    assert not panel.train_button.isEnabled()
+    form.learning_rate.setText("0.01")
+    assert panel.train_button.isEnabled() and form.error.isHidden()
+    form.learning_rate.setText("x")
+    window.start_training(False)  # even a direct call refuses to start with bad settings
+    assert not window.runner.is_running()
+
+
+def test_recurrent_settings_when_available(qtbot, window):
+    from model.networks import NETWORK_TYPES
+
+    form = window.training_panel.form
+    if "recurrent" not in NETWORK_TYPES:
+        pytest.skip("no recurrent network type")
+    form.network_type.setCurrentIndex(form.network_type.findData("recurrent"))
+    assert form.tol.isEnabled() and form.max_iter.isEnabled()
+    assert form.hidden.text() == "256"
+    form.hidden.setText("32,16")
+    assert form.hidden.property("invalid") is True
+    form.hidden.setText("32")
+    form.tol.setText("0")
+    assert form.tol.property("invalid") is True
+    form.tol.setText("1e-3")
+    assert form.is_valid()
+    assert form.model_settings().network_type == "recurrent"
+
+
+# --- model files ------------------------------------------------------------------------------
+
+def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path, messages):
+    fill_samples(window, 4)
+    quick_settings(window, epochs=2)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    assert window.isWindowModified()
+    target = tmp_path / "mine"
+    patch_dialog(monkeypatch, "getSaveFileName", target)
+    QTest.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved = tmp_path / "mine.h5"
+    assert saved.is_file() and not window.isWindowModified()
+    assert window.windowTitle().startswith("mine")
+    assert load_model(saved).labels == window.classifier.labels
+
+    window.new_action.trigger()
+    assert window.classifier is None and not messages.boxes
+    patch_dialog(monkeypatch, "getOpenFileName", saved)
+    window.open_action.trigger()
+    assert window.classifier.name == "mine" and window.model_path == saved
+    assert window.recent_files()[0] == str(saved)
+    window._fill_recent_menu()
+    assert window.recent_menu.actions()[0].text() == "mine.h5"
+
+
+def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_model_path,
+                                         tmp_path):
+    path = tmp_path / "copy.h5"
+    path.write_bytes(tiny_model_path.read_bytes())
+    window = make_window(path)
+    window.classifier.name = "renamed"
+    window.setWindowModified(True)
+    messages.answer = QMessageBox.StandardButton.Cancel
+    assert not window.close() and window.isVisible()
+    assert "unsaved changes" in messages.texts[-1]
+    messages.answer = QMessageBox.StandardButton.Save
+    assert window.close()
+    assert load_model(path).name == "renamed"  # saved to the file it came from
+
+
+def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_path, tmp_path,
+                                              monkeypatch):
+    import app.mainwindow
+
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "digits.h5").write_bytes(tiny_model_path.read_bytes())
+    monkeypatch.setattr(app.mainwindow, "BUILTIN_FOLDER", builtin)
+    window = make_window(builtin / "digits.h5")
+    window.setWindowModified(True)
+    before = (builtin / "digits.h5").read_bytes()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: asked.append(a) or ("", "")))
+    window.save_action.trigger()
+    assert asked, "Save on a built-in model asks where to save"
+    assert (builtin / "digits.h5").read_bytes() == before
+
+
+def test_geometry_and_settings_persist(qtbot, make_window, settings):
+    window = make_window()
+    window.training_dock.toggleViewAction().trigger()  # View ▸ Training off
+    assert window.training_dock.isHidden()
+    window.close()
+    assert settings.value("geometry") is not None
+    again = make_window()
+    assert again.training_dock.isHidden() and not again.samples_dock.isHidden()
+
+
+def test_uncaught_exceptions_become_one_line_messages(tmp_path, messages, monkeypatch):
+    import logging
+    import sys
+
+    from app.errors import install_excepthook, setup_logging
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    log = setup_logging(tmp_path)
+    install_excepthook(log)
+    try:
+        raise ValueError("the sky fell\nwith details")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    assert messages.texts[-1].startswith("the sky fell\n\nThe details were written to")
+    assert "Traceback" in log.read_text()
+    logging.getLogger("charrec").handlers.clear()
