@@ -57,6 +57,7 @@ SAMPLES_FILE = "samples.h5"
 MAX_RECENT = 8
 STATUS_MS = 8000
 DEFAULT_SIZE = QSize(1100, 720)
+DOCK_WIDTH = 410
 PEN_WIDTHS = {"Thin": 8.0, "Medium": 16.0, "Thick": 24.0, "Very thick": 34.0}
 MODEL_FILTER = "charrec models (*.h5);;All files (*)"
 SAMPLES_FILTER = "charrec sample sets (*.h5);;All files (*)"
@@ -237,9 +238,9 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(10, 8, 4, 10)
         layout.setSpacing(8)
-        layout.addWidget(SquareColumn(tools, self.canvas, add_row), 3)
+        layout.addWidget(SquareColumn(tools, self.canvas, add_row), 1)
         layout.addWidget(line)
-        layout.addWidget(self.prediction, 2)
+        layout.addWidget(self.prediction)
         self.setCentralWidget(central)
 
     def _make_docks(self) -> None:
@@ -253,10 +254,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title.lower()}Dock")
         dock.setWidget(widget)
+        dock.setTitleBarWidget(QWidget())  # the dock tabs name them; View shows and hides them
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        widget.setMinimumWidth(400)
+        widget.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
@@ -342,7 +344,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(DEFAULT_SIZE)
-            self.resizeDocks([self.samples_dock], [440], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.samples_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QProgressBar,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -18,6 +17,7 @@ from .qtimages import ink_pixmap
 from .recognition import TOP_K, Recognition
 from .widgets import heading, plain_label, scaled_font
 
+PANEL_WIDTH = 220
 SEEN_SIDE = 112  # pixels of the enlarged network input
 UNSURE_COLOUR = "#b26a00"
 BAR_MAX = 1000
@@ -40,8 +40,7 @@ class PredictionPanel(QWidget):
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(heading("Prediction"))
         layout.addWidget(self._stack, 1)
-        self.setMinimumWidth(220)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.setFixedWidth(PANEL_WIDTH)
 
     def _result_page(self) -> QWidget:
         page = QWidget()

@@ -37,6 +37,7 @@ RIGHT = np.array([31, 95, 191])  # blue: right answers on the diagonal
 WRONG = np.array([217, 83, 79])  # red: confusions
 WHITE = np.array([255, 255, 255])
 THUMBNAIL = 56
+MIN_CELL = 24
 ENLARGED = 4  # the mistake dialog shows the 64x64 sample this many times larger
 
 
@@ -113,9 +114,8 @@ class ConfusionView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setShowGrid(True)
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-            header.setDefaultSectionSize(34)
-            header.setMinimumSectionSize(24)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # fit while it can
+            header.setMinimumSectionSize(MIN_CELL)
         self.table.horizontalHeader().setToolTip("predicted label")
         self.table.verticalHeader().setToolTip("true label")
         layout = QVBoxLayout(self)

@@ -43,7 +43,7 @@ class TrainingChart(QChartView):
         self.val_accuracy = _series("validation accuracy", "val_accuracy")
         self.relaxation = _series("mean relaxation steps", RELAXATION)
         self.epoch_axis = self._axis("epoch", Qt.AlignmentFlag.AlignBottom, "%d")
-        self.loss_axis = self._axis("loss", Qt.AlignmentFlag.AlignLeft, "%.2f")
+        self.loss_axis = self._axis("loss", Qt.AlignmentFlag.AlignLeft, "%.1f")
         self.accuracy_axis = self._axis("accuracy %", Qt.AlignmentFlag.AlignRight, "%d")
         self.accuracy_axis.setRange(0, 100)
         self.relaxation_axis = self._axis("steps", Qt.AlignmentFlag.AlignRight, "%d")

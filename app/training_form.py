@@ -27,6 +27,7 @@ from .widgets import plain_label
 
 NETWORK_NAMES = {"static": "Static (feed-forward)", "recurrent": "Recurrent (fixed-point)"}
 SGD_LEARNING_RATE = 0.05
+NARROW_FIELD = 96
 INVALID_STYLE = "*[invalid=\"true\"] { border: 1px solid #d93025; border-radius: 3px; }"
 ERROR_COLOUR = "#d93025"
 
@@ -90,11 +91,11 @@ class TrainingForm(QWidget):
                                 "Share of the samples held out to measure accuracy and pick "
                                 "the best epoch")
         self.validation.setSuffix(" %")
-        self.augment = QCheckBox("Augment")
+        self.augment = QCheckBox("Augment samples")
         self.augment.setChecked(model_defaults.augment)
         self.augment.setToolTip("Train on randomly shifted, rotated, scaled and thickened "
                                 "copies of the samples: better on new handwriting")
-        self.keep_best = QCheckBox("On cancel keep best")
+        self.keep_best = QCheckBox("On cancel, keep the best weights")
         self.keep_best.setChecked(True)
         self.keep_best.setToolTip("When training is cancelled, keep the best weights so far; "
                                   "otherwise the previous model stays")
@@ -106,23 +107,27 @@ class TrainingForm(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
-        rows = [("Network", self.network_type, "Optimiser", self.optimizer),
-                ("Hidden layers", self.hidden, "Learning rate", self.learning_rate),
-                ("Activation", self.activation, "Epochs", self.epochs),
-                ("Max iterations", self.max_iter, "Batch size", self.batch_size),
-                ("Tolerance", self.tol, "Validation", self.validation)]
+        # (row, column, label, field, columns spanned); the right-hand column holds short numbers
+        cells = [(0, 0, "Network", self.network_type, 3),
+                 (1, 0, "Hidden layers", self.hidden, 1), (1, 1, "Epochs", self.epochs, 1),
+                 (2, 0, "Activation", self.activation, 1),
+                 (2, 1, "Batch size", self.batch_size, 1),
+                 (3, 0, "Optimiser", self.optimizer, 1),
+                 (3, 1, "Learning rate", self.learning_rate, 1),
+                 (4, 0, "Max iterations", self.max_iter, 1), (4, 1, "Tolerance", self.tol, 1),
+                 (5, 0, "Validation", self.validation, 1)]
         self._labels: dict[QWidget, QLabel] = {}
-        for row, (left, left_field, right, right_field) in enumerate(rows):
-            for column, (text, widget) in enumerate(((left, left_field), (right, right_field))):
-                label = plain_label(text)
-                label.setBuddy(widget)
-                self._labels[widget] = label
-                grid.addWidget(label, row, 2 * column)
-                grid.addWidget(widget, row, 2 * column + 1)
-        grid.addWidget(self.augment, len(rows), 1)
-        grid.addWidget(self.keep_best, len(rows), 3)
+        for row, column, text, widget, span in cells:
+            label = plain_label(text)
+            label.setBuddy(widget)
+            self._labels[widget] = label
+            grid.addWidget(label, row, 2 * column)
+            grid.addWidget(widget, row, 2 * column + 1, 1, span)
+            if column == 1:
+                widget.setMaximumWidth(NARROW_FIELD)
+        grid.addWidget(self.augment, 5, 2, 1, 2)
+        grid.addWidget(self.keep_best, 6, 0, 1, 4)
         grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)

@@ -27,8 +27,10 @@ IDLE = "Not training."
 
 
 def duration(seconds: float) -> str:
-    """12 s, 3 min 05 s, 1 h 02 min."""
-    seconds = max(0, round(seconds))
+    """0.4 s, 12 s, 3 min 05 s, 1 h 02 min."""
+    if seconds < 9.95:
+        return f"{max(0.0, seconds):.1f} s"
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)

@@ -409,6 +409,34 @@ def test_recurrent_settings_when_available(qtbot, window):
     assert form.model_settings().network_type == "recurrent"
 
 
+def test_train_a_recurrent_network_and_chart_its_relaxation(qtbot, make_window):
+    from model.networks import NETWORK_TYPES
+
+    if "recurrent" not in NETWORK_TYPES:
+        pytest.skip("no recurrent network type")
+    window = make_window()
+    fill_samples(window, 6)
+    quick_settings(window, epochs=3)
+    form = window.training_panel.form
+    form.network_type.setCurrentIndex(form.network_type.findData("recurrent"))
+    form.hidden.setText("16")
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    assert window.classifier.network.kind == "recurrent"
+    chart = window.training_panel.chart
+    assert chart.relaxation.count() == 3 and chart.relaxation.isVisible()
+    assert all(point.y() >= 1 for point in chart.relaxation.points())
+    draw_shape(window.canvas, "o")
+    assert prediction(qtbot, window) in SHAPES
+
+
+def test_durations_read_naturally():
+    from app.training_panel import duration
+
+    assert [duration(s) for s in (0.42, 12, 185, 3720)] == ["0.4 s", "12 s", "3 min 05 s",
+                                                            "1 h 02 min"]
+
+
 # --- model files ------------------------------------------------------------------------------
 
 def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path, messages):
