@@ -49,7 +49,7 @@ from .predictor import LivePredictor
 from .qtimages import pil_from_qimage
 from .samples_panel import SamplesPanel, SampleStore
 from .training_panel import TrainingPanel
-from .widgets import SquareColumn
+from .widgets import SquareColumn, menu_text, plain_tip
 from .worker import TrainingJob, TrainingOutcome, TrainingRunner
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
@@ -63,6 +63,8 @@ MODEL_FILTER = "charrec models (*.h5);;All files (*)"
 SAMPLES_FILTER = "charrec sample sets (*.h5);;All files (*)"
 IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pbm *.pgm *.ppm);;"
                 "All files (*)")
+LABEL_TIP = ("The character the drawing shows: any text up to 32 characters. Enter adds the "
+             "drawing as a sample.")
 SHORTCUTS = """\
 Ctrl+N\tNew model
 Ctrl+O\tOpen model
@@ -220,8 +222,7 @@ class MainWindow(QMainWindow):
         tools.addActions([self.open_image_action, self.paste_action])
 
         self.label_edit.setPlaceholderText("Label, e.g. a")
-        self.label_edit.setToolTip("The character the drawing shows; any text up to 32 "
-                                   "characters. Enter adds the drawing as a sample.")
+        self.label_edit.setToolTip(LABEL_TIP)
         self.label_edit.setMaxLength(32)
         self.label_edit.setClearButtonEnabled(True)
         self.add_button.setToolTip("Store the drawing with this label in your samples (Enter)")
@@ -267,13 +268,13 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         file.addActions([self.new_action, self.open_action])
         self.builtin_menu = file.addMenu("Open &built-in model")
-        for name in BUILTIN_NAMES:
-            path = builtin_path(name)
-            action = self.builtin_menu.addAction(name.capitalize())
-            action.setEnabled(path.is_file())
-            action.setStatusTip(f"Open the built-in model {path.name}" if path.is_file()
-                                else f"The built-in model '{name}' is not installed")
-            action.triggered.connect(lambda _=False, p=path: self.open_model_path(p))
+        for path in (builtin_path(name) for name in BUILTIN_NAMES):
+            if path.is_file():
+                action = self.builtin_menu.addAction(path.stem.capitalize())
+                action.setStatusTip(f"Open the built-in model {path.name}")
+                action.triggered.connect(lambda _=False, p=path: self.open_model_path(p))
+        if not self.builtin_menu.actions():
+            self.builtin_menu.addAction("No built-in models installed").setEnabled(False)
         file.addActions([self.save_action, self.save_as_action])
         file.addSeparator()
         file.addActions([self.open_image_action, self.import_action, self.open_samples_action,
@@ -503,9 +504,8 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for text in self.recent_files():
-            action = self.recent_menu.addAction(Path(text).name)
+            action = self.recent_menu.addAction(menu_text(Path(text).name))
             action.setStatusTip(text)
-            action.setToolTip(text)
             action.triggered.connect(lambda _=False, p=Path(text): self.open_model_path(p))
         if not self.recent_menu.actions():
             self.recent_menu.addAction("No recent files").setEnabled(False)
@@ -581,7 +581,7 @@ class MainWindow(QMainWindow):
 
     def _flag_label(self, problem: str) -> None:
         self.label_edit.setStyleSheet("border: 1px solid #d93025;" if problem else "")
-        self.label_edit.setToolTip(problem or self.add_button.toolTip())
+        self.label_edit.setToolTip(plain_tip(problem) if problem else LABEL_TIP)
 
     def import_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import image folder",

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from .qtimages import ink_pixmap
-from .widgets import plain_label, scaled_font
+from .widgets import plain_label, plain_tip, scaled_font
 from .worker import Mistake
 
 NO_PARENT = QModelIndex()
@@ -85,8 +85,8 @@ class ConfusionModel(QAbstractTableModel):
             return QColor("white" if share > 0.55 else "black")
         if role == Qt.ItemDataRole.ToolTipRole:
             total = int(self.counts[row].sum())
-            return (f"true {self.classes[row]}, predicted {self.classes[column]}: "
-                    f"{count} of {total} ({share:.0%})")
+            return plain_tip(f"true {self.classes[row]}, predicted {self.classes[column]}: "
+                             f"{count} of {total} ({share:.0%})")
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
@@ -94,7 +94,7 @@ class ConfusionModel(QAbstractTableModel):
             return self.classes[section]
         if role == Qt.ItemDataRole.ToolTipRole:
             side = "predicted" if orientation == Qt.Orientation.Horizontal else "true"
-            return f"{side} label {self.classes[section]}"
+            return plain_tip(f"{side} label {self.classes[section]}")
         return None
 
 
@@ -158,8 +158,8 @@ class MistakesView(QListWidget):
         for i, mistake in enumerate(self.mistakes):
             item = QListWidgetItem(ink_pixmap(mistake.image), f"{mistake.truth} → "
                                                                f"{mistake.predicted}")
-            item.setToolTip(f"true {mistake.truth}, predicted {mistake.predicted} "
-                            f"({mistake.probability:.0%})")
+            item.setToolTip(plain_tip(f"true {mistake.truth}, predicted {mistake.predicted} "
+                                      f"({mistake.probability:.0%})"))
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.addItem(item)
 

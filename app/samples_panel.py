@@ -35,7 +35,7 @@ from model.samples import ImportReport, SampleSet, import_images
 
 from .errors import message_box, show_error
 from .qtimages import ink_pixmap
-from .widgets import plain_label
+from .widgets import plain_label, plain_tip
 
 NO_PARENT = QModelIndex()
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -117,7 +117,7 @@ class SampleListModel(QAbstractListModel):
             return self._thumbnails[row]
         if role == Qt.ItemDataRole.ToolTipRole:
             sample = self.store.samples.sample(row)
-            return f"{sample.label}\nfrom: {sample.source}\nadded: {sample.added}"
+            return plain_tip(f"{sample.label}\nfrom: {sample.source}\nadded: {sample.added}")
         return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
@@ -13,6 +15,16 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     return label
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` literally (Qt would render text that looks like HTML)."""
+    return f"<p style='white-space:pre'>{html.escape(text)}</p>"
+
+
+def menu_text(text: str) -> str:
+    """``text`` for a menu item, its ampersands kept rather than taken as shortcut marks."""
+    return text.replace("&", "&&")
 
 
 def heading(text: str, parent: QWidget | None = None) -> QLabel:

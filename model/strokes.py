@@ -18,6 +18,7 @@ CANVAS_SIZE = 280
 PAPER = 255
 INK = 0
 SUPERSAMPLE = 2
+MAX_BACKGROUND = 1600
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,8 +144,13 @@ class Drawing:
             self._change(_State())
 
     def set_background(self, image: Image.Image) -> None:
-        """Replace everything with ``image`` (converted to 'L' on white)."""
-        self._change(_State((), _grey_on_white(image)))
+        """Replace everything with ``image``: 'L' on white, at most MAX_BACKGROUND pixels wide
+        and high (preprocessing works at about a megapixel; this keeps drawing over it fast).
+        """
+        grey = _grey_on_white(image)
+        if max(grey.size) > MAX_BACKGROUND:
+            grey.thumbnail((MAX_BACKGROUND, MAX_BACKGROUND), Image.Resampling.LANCZOS)
+        self._change(_State((), grey))
 
     def undo(self) -> bool:
         if not self._past:

@@ -4,10 +4,18 @@
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QGuiApplication, QImage, QMouseEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QMouseEvent,
+    QPointingDevice,
+    QTabletEvent,
+)
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QMessageBox
 
 from app.canvas import Canvas
 from app.mainwindow import MainWindow
@@ -193,8 +201,36 @@ def test_paste_and_drop_an_image(qtbot, window, tmp_path):
     window.clear_action.trigger()
     path = tmp_path / "o.png"
     render_strokes([Stroke(shape_points("o", np.random.default_rng(5)), 14)]).save(path)
-    window.canvas.fileDropped.emit(str(path))  # what a drop of the file onto the canvas sends
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    centre = QPointF(window.canvas.rect().center())
+    enter = QDragEnterEvent(centre, Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.canvas, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window.canvas, QDropEvent(
+        centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier))
     assert prediction(qtbot, window) == "o"
+    assert "o.png" in window.statusBar().currentMessage()
+
+
+def test_tablet_pressure_varies_the_stroke(qtbot, window):
+    canvas = window.canvas
+    device = QPointingDevice.primaryPointingDevice()
+    for kind, x, pressure in ((QEvent.Type.TabletPress, 40, 0.2),
+                              (QEvent.Type.TabletMove, 140, 0.6),
+                              (QEvent.Type.TabletMove, 240, 1.0),
+                              (QEvent.Type.TabletRelease, 240, 1.0)):
+        pos = QPointF(widget_point(canvas, x, 140))
+        event = QTabletEvent(kind, device, pos, canvas.mapToGlobal(pos), pressure, 0, 0, 0, 0,
+                             0, Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
+                             Qt.MouseButton.LeftButton)
+        QApplication.sendEvent(canvas, event)
+    (stroke,) = canvas.drawing.strokes
+    assert stroke.pressures is not None and list(np.round(stroke.pressures, 1)) == [0.2, 0.6, 1.0]
+    ink = 255 - np.asarray(canvas.image())
+    assert (ink[:, 60] > 128).sum() < (ink[:, 220] > 128).sum()
 
 
 def test_corrupt_image_and_corrupt_model_show_messages(qtbot, window, messages, tmp_path,
@@ -435,6 +471,47 @@ def test_durations_read_naturally():
 
     assert [duration(s) for s in (0.42, 12, 185, 3720)] == ["0.4 s", "12 s", "3 min 05 s",
                                                             "1 h 02 min"]
+
+
+def test_misclassified_samples_open_enlarged(qtbot, monkeypatch):
+    from app.results import MistakeDialog, MistakesView
+    from app.worker import Mistake
+
+    shown = []
+    monkeypatch.setattr(MistakeDialog, "exec", lambda dialog: shown.append(dialog))
+    view = MistakesView()
+    qtbot.addWidget(view)
+    image = np.zeros((64, 64), np.uint8)
+    view.set_mistakes([Mistake(image, "<b>a</b>", "o", 0.62)])
+    view.show()
+    item = view.item(0)
+    assert item.text() == "<b>a</b> → o"
+    assert "&lt;b&gt;" in item.toolTip()  # user text is never rendered as HTML
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     view.visualItemRect(item).center())
+    (dialog,) = shown
+    texts = [label.text() for label in dialog.findChildren(QLabel) if label.text()]
+    assert "True label: <b>a</b>" in texts and "Predicted: o (62%)" in texts
+
+
+def test_worker_throttles_progress_but_reports_every_epoch(qtbot):
+    from app.worker import REPORTS_PER_SECOND, TrainingJob, TrainingWorker
+    from model.fit import ModelSettings
+    from model.train import TrainingConfig
+
+    images, labels = shape_images(10)
+    job = TrainingJob(np.array(images), labels, ModelSettings(hidden=(8,), augment=False),
+                      TrainingConfig(epochs=4, batch_size=1, validation_split=0.2))
+    worker = TrainingWorker(job)
+    reports, outcomes = [], []
+    worker.progressed.connect(reports.append)
+    worker.finished.connect(outcomes.append)
+    worker.run()  # in this thread: signals arrive directly
+    (outcome,) = outcomes
+    assert sum(r.epoch_done for r in reports) == 4
+    seconds = outcome.result.seconds
+    assert len(reports) - 4 <= seconds * REPORTS_PER_SECOND + 4 < 4 * 24  # 24 batches an epoch
+    assert outcome.evaluation["n"] == len(outcome.result.validation_indices) == 6
 
 
 # --- model files ------------------------------------------------------------------------------

@@ -104,3 +104,10 @@ def test_background_image_keeps_its_resolution_and_takes_strokes():
     assert image.size == (400, 400)
     assert ink(image)[200, 200] > 0.99 and ink(image)[100 + 100, 120] == 1
     assert drawing.undo() and drawing.image().size == (400, 200)
+
+
+def test_large_backgrounds_are_scaled_down():
+    drawing = Drawing()
+    drawing.set_background(Image.new("RGB", (4000, 1000), "white"))
+    assert drawing.background.size == (1600, 400)
+    assert drawing.image().size == (1600, 400)
