@@ -150,7 +150,6 @@ class TrainingRunner(QObject):
         worker.progressed.connect(self.progressed)
         worker.finished.connect(self._keep_result)
         worker.failed.connect(self._keep_result)
-        thread.finished.connect(worker.deleteLater)
         thread.finished.connect(self._thread_done)
         self._thread, self._worker, self._result = thread, worker, None
         thread.start()
@@ -181,7 +180,9 @@ class TrainingRunner(QObject):
         """The thread has ended: now tell the window (is_running() is False from here on)."""
         if self._thread is None:
             return
+        self._thread.wait()  # returns at once: the thread has finished
         self._thread.deleteLater()
+        # The worker (owned by Python) is freed with its last reference, here in the GUI thread.
         result, self._thread, self._worker, self._result = self._result, None, None, None
         self.runningChanged.emit(False)
         if isinstance(result, TrainingOutcome):
