@@ -65,7 +65,7 @@ class Canvas(QWidget):
         self.drawing = Drawing()
         self.pen_width = DEFAULT_PEN_WIDTH
         self.eraser = False
-        self.hint = "Draw a character here"
+        self.hint = "Draw a character here\nor drop an image"
         self._points: list[tuple[float, float]] = []
         self._pressures: list[float] | None = None
         self._stroke_is_eraser = False

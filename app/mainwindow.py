@@ -575,7 +575,7 @@ class MainWindow(QMainWindow):
         label = self.store.samples.labels()[-1]
         counts = self.store.samples.counts()
         self.canvas.clear()
-        self.canvas.setFocus()
+        self.label_edit.selectAll()  # Enter adds the next drawing with the same label
         self.status(f"Added a sample of “{label}”: {counts[label]} of “{label}”, "
                     f"{sum(counts.values())} samples in all.")
 

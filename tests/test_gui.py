@@ -123,6 +123,21 @@ def test_prediction_runs_while_the_stroke_is_drawn(qtbot, window):
     assert len(canvas.drawing.strokes) == 1
 
 
+def test_a_low_probability_shows_as_unsure(qtbot):
+    from app.prediction import PredictionPanel
+    from app.recognition import Recognition
+
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    seen = np.zeros((28, 28), np.float32)
+    panel.show_recognition(Recognition([("a", 0.41), ("o", 0.39), ("e", 0.2)], seen))
+    assert panel.best.text() == "a" and panel.caption.text().startswith("Unsure")
+    assert [name.isHidden() for name, _, _ in panel.rows] == [False] * 3 + [True] * 2
+    panel.show_recognition(Recognition([("<i>b</i>", 0.93)], seen))
+    assert panel.caption.text() == "93% sure"
+    assert panel.best.textFormat() == Qt.TextFormat.PlainText
+
+
 def test_no_model_gives_a_clear_message(qtbot, make_window):
     window = make_window()
     draw_shape(window.canvas, "|")
@@ -263,6 +278,9 @@ def test_add_samples_by_drawing_and_find_them_after_a_restart(qtbot, make_window
     assert panel.proxy.rowCount() == 2
     assert panel.filter.currentText() == "o (2)"
 
+    window.label_edit.clear()
+    QTest.keyClicks(window.label_edit, "be")  # B and E are tool shortcuts, but not while typing
+    assert window.label_edit.text() == "be" and not window.canvas.eraser
     window.label_edit.setText("   ")
     draw_shape(window.canvas, "|")
     window.add_button.click()
