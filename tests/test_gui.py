@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, Q
 from app.canvas import Canvas
 from app.mainwindow import MainWindow
 from model.modelfile import load_model
+from model.samples import SampleSet
 from model.strokes import CANVAS_SIZE, Stroke, render_strokes
 from tests.conftest import SHAPES, shape_images, shape_points
 
@@ -292,6 +293,18 @@ def test_add_samples_by_drawing_and_find_them_after_a_restart(qtbot, make_window
     assert again.store.samples.counts() == {"-": 2, "o": 2, "|": 2}
     assert again.samples_panel.proxy.rowCount() == 6
     assert (data_dir / "samples.h5").is_file()
+
+
+def test_a_damaged_sample_file_is_kept_aside(qtbot, make_window, data_dir, messages):
+    data_dir.mkdir()
+    (data_dir / "samples.h5").write_bytes(b"this is not HDF5")
+    window = make_window()
+    assert len(window.store.samples) == 0
+    assert "could not be read" in messages.texts[-1]
+    (kept,) = data_dir.glob("samples-damaged-*.h5")
+    assert kept.read_bytes() == b"this is not HDF5"
+    add_drawn_samples(qtbot, window, 1)
+    assert SampleSet(data_dir / "samples.h5").counts() == {"-": 1, "o": 1, "|": 1}
 
 
 def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, messages):
