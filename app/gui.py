@@ -24,7 +24,7 @@ def data_folder() -> Path:
 
 def startup_model(window: MainWindow) -> Path | None:
     """The most recently used model if it still exists, else the default built-in model."""
-    recent = [Path(p) for p in window.recent_files() if Path(p).is_file()]
+    recent = [Path(p) for p in window.places.recent_files() if Path(p).is_file()]
     return recent[0] if recent else default_model_path()
 
 

@@ -18,7 +18,6 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -44,6 +43,7 @@ from model.train import History
 
 from .canvas import Canvas
 from .errors import first_line, log, message_box, show_error
+from .places import Places
 from .prediction import PredictionPanel
 from .predictor import LivePredictor
 from .qtimages import pil_from_qimage
@@ -54,13 +54,11 @@ from .worker import TrainingJob, TrainingOutcome, TrainingRunner
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 SAMPLES_FILE = "samples.h5"
-MAX_RECENT = 8
 STATUS_MS = 8000
 DEFAULT_SIZE = QSize(1100, 720)
 DOCK_WIDTH = 410
 PEN_WIDTHS = {"Thin": 8.0, "Medium": 16.0, "Thick": 24.0, "Very thick": 34.0}
 MODEL_FILTER = "charrec models (*.h5);;All files (*)"
-SAMPLES_FILTER = "charrec sample sets (*.h5);;All files (*)"
 IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pbm *.pgm *.ppm);;"
                 "All files (*)")
 LABEL_TIP = ("The character the drawing shows: any text up to 32 characters. Enter adds the "
@@ -106,6 +104,7 @@ class MainWindow(QMainWindow):
     def __init__(self, data_dir: Path, settings: QSettings, model_path: Path | None = None):
         super().__init__()
         self.data_dir, self.settings = Path(data_dir), settings
+        self.places = Places(settings)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.classifier: Classifier | None = None
         self.model_path: Path | None = None
@@ -118,7 +117,7 @@ class MainWindow(QMainWindow):
         self.store = self._open_user_samples()
         self.canvas = Canvas()
         self.prediction = PredictionPanel()
-        self.samples_panel = SamplesPanel(self.store)
+        self.samples_panel = SamplesPanel(self.store, self.places)
         self.training_panel = TrainingPanel()
         self.runner = TrainingRunner(self)
         self.predictor = LivePredictor(self.canvas, self.prediction, self)
@@ -166,12 +165,6 @@ class MainWindow(QMainWindow):
                                 "Save the model to a new file")
         self.open_image_action = a("Open &image…", self.open_image, "Ctrl+I",
                                    "Classify an image file", "image")
-        self.import_action = a("&Import image folder…", self.import_folder, None,
-                               "Add the images of a folder laid out as FOLDER/<label>/<images>")
-        self.open_samples_action = a("Open &samples…", self.open_samples, None,
-                                     "Add the samples of a sample-set file to yours")
-        self.export_samples_action = a("&Export samples…", self.export_samples, None,
-                                       "Write your samples to a sample-set file")
         self.quit_action = a("&Quit", self.close, key.Quit, "Quit charrec")
         self.undo_action = a("&Undo", self.canvas.undo, key.Undo, "Undo the last stroke", "undo")
         self.redo_action = a("&Redo", self.canvas.redo, ["Ctrl+Y", "Ctrl+Shift+Z"],
@@ -277,8 +270,8 @@ class MainWindow(QMainWindow):
             self.builtin_menu.addAction("No built-in models installed").setEnabled(False)
         file.addActions([self.save_action, self.save_as_action])
         file.addSeparator()
-        file.addActions([self.open_image_action, self.import_action, self.open_samples_action,
-                         self.export_samples_action])
+        file.addAction(self.open_image_action)
+        file.addActions(self.samples_panel.file_actions)
         file.addSeparator()
         self.recent_menu = file.addMenu("&Recent files")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -317,7 +310,7 @@ class MainWindow(QMainWindow):
         self.label_edit.returnPressed.connect(self.add_sample)
         self.label_edit.textChanged.connect(lambda: self._flag_label(""))
         self.add_button.clicked.connect(self.add_sample)
-        self.samples_panel.importRequested.connect(self.import_folder)
+        self.samples_panel.message.connect(self.status)
         self.store.changed.connect(self._update_summary)
         self.training_panel.trainRequested.connect(self.start_training)
         self.training_panel.cancelRequested.connect(self.runner.cancel)
@@ -422,7 +415,7 @@ class MainWindow(QMainWindow):
             self.status("No model: add samples and train one, or open a model.")
 
     def open_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", self._folder("models"),
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", self.places.folder("models"),
                                               MODEL_FILTER)
         if path:
             self.open_model_path(Path(path))
@@ -442,7 +435,7 @@ class MainWindow(QMainWindow):
             return False
         self._set_classifier(classifier, path, False)
         self.training_panel.set_model(classifier.history)
-        self._remember(path, "models")
+        self._remember_model(path)
         labels = classifier.labels
         shown = " ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
         self.status(f"Opened {path.name}: {len(labels)} classes ({shown}), "
@@ -459,7 +452,7 @@ class MainWindow(QMainWindow):
     def save_model_as(self) -> bool:
         if self.classifier is None:
             return False
-        suggested = str(Path(self._folder("models")) / f"{self.classifier.name}.h5")
+        suggested = str(Path(self.places.folder("models")) / f"{self.classifier.name}.h5")
         chosen, _ = QFileDialog.getSaveFileName(self, "Save model as", suggested, MODEL_FILTER)
         if not chosen:
             return False
@@ -482,28 +475,20 @@ class MainWindow(QMainWindow):
         self.model_path = path
         self.setWindowModified(False)
         self._update_model_state()
-        self._remember(path, "models")
+        self._remember_model(path)
         self.status(f"Saved the model to {path}.")
         return True
 
-    # --- recent files and folders -------------------------------------------------------------
+    # --- recent files -------------------------------------------------------------
 
-    def _folder(self, kind: str) -> str:
-        return str(self.settings.value(f"folders/{kind}", str(Path.home())))
-
-    def _remember(self, path: Path, kind: str) -> None:
-        self.settings.setValue(f"folders/{kind}", str(path.parent))
-        if kind == "models" and not is_builtin(path):
-            recent = [p for p in self.recent_files() if p != str(path)]
-            self.settings.setValue("recentFiles", [str(path), *recent][:MAX_RECENT])
-
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("recentFiles", [])
-        return [value] if isinstance(value, str) else list(value or [])
+    def _remember_model(self, path: Path) -> None:
+        self.places.remember(path, "models")
+        if not is_builtin(path):
+            self.places.add_recent(path)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        for text in self.recent_files():
+        for text in self.places.recent_files():
             action = self.recent_menu.addAction(menu_text(Path(text).name))
             action.setStatusTip(text)
             action.triggered.connect(lambda _=False, p=Path(text): self.open_model_path(p))
@@ -513,7 +498,7 @@ class MainWindow(QMainWindow):
     # --- images -------------------------------------------------------------------------------
 
     def open_image(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder("images"),
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.places.folder("images"),
                                               IMAGE_FILTER)
         if path:
             self.open_image_file(path)
@@ -526,7 +511,7 @@ class MainWindow(QMainWindow):
             show_error(self, "Cannot open image", first_line(exc))
             self.status(f"Could not open {path.name}.")
             return
-        self._remember(path, "images")
+        self.places.remember(path, "images")
         self._show_image(image, f"{path.name} ({image.width}×{image.height})")
 
     def paste_image(self) -> None:
@@ -582,59 +567,6 @@ class MainWindow(QMainWindow):
     def _flag_label(self, problem: str) -> None:
         self.label_edit.setStyleSheet("border: 1px solid #d93025;" if problem else "")
         self.label_edit.setToolTip(plain_tip(problem) if problem else LABEL_TIP)
-
-    def import_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import image folder",
-                                                  self._folder("import"))
-        if not folder:
-            return
-        self.settings.setValue("folders/import", folder)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            report = self.store.import_folder(folder)
-        except SampleSetError as exc:
-            show_error(self, "Cannot import", first_line(exc))
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        added = sum(report.added.values())
-        text = f"Imported {added} images of {len(report.added)} labels from {folder}."
-        if report.skipped:
-            lines = [f"{Path(path).name}: {reason}" for path, reason in report.skipped[:10]]
-            more = len(report.skipped) - len(lines)
-            message_box(self, QMessageBox.Icon.Information, "Import", "\n".join(
-                [text, f"{len(report.skipped)} files were skipped:", *lines]
-                + ([f"… and {more} more"] if more else []))).exec()
-        self.status(text)
-
-    def open_samples(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open samples", self._folder("samples"),
-                                              SAMPLES_FILTER)
-        if not path:
-            return
-        if Path(path).resolve() == self.store.path.resolve():
-            self.status("That is your own sample set; it is open already.")
-            return
-        try:
-            added = self.store.merge_file(path)
-        except SampleSetError as exc:
-            show_error(self, "Cannot open samples", first_line(exc))
-            return
-        self._remember(Path(path), "samples")
-        self.status(f"Added {added} samples from {Path(path).name} to your samples.")
-
-    def export_samples(self) -> None:
-        suggested = str(Path(self._folder("samples")) / "samples.h5")
-        path, _ = QFileDialog.getSaveFileName(self, "Export samples", suggested, SAMPLES_FILTER)
-        if not path:
-            return
-        try:
-            self.store.samples.export(path)
-        except (SampleSetError, OSError) as exc:
-            show_error(self, "Cannot export samples", first_line(exc))
-            return
-        self._remember(Path(path), "samples")
-        self.status(f"Exported {len(self.store.samples)} samples to {path}.")
 
     # --- training -----------------------------------------------------------------------------
 

@@ -18,10 +18,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QListView,
@@ -31,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.samples import ImportReport, SampleSet, import_images
+from model.samples import ImportReport, SampleSet, SampleSetError, import_images
 
-from .errors import message_box, show_error
+from .errors import first_line, message_box, show_error
+from .places import Places
 from .qtimages import ink_pixmap
 from .widgets import plain_label, plain_tip
 
@@ -41,6 +44,7 @@ NO_PARENT = QModelIndex()
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMBNAIL = 56
 ALL_LABELS = None
+SAMPLES_FILTER = "charrec sample sets (*.h5);;All files (*)"
 
 
 class SampleStore(QObject):
@@ -152,13 +156,27 @@ class SampleListView(QListView):
 
 
 class SamplesPanel(QWidget):
-    """Browse the samples by label; delete, relabel and import them."""
+    """Browse the samples by label; delete, relabel, import, open and export them.
 
-    importRequested = Signal()
+    Signals
+    -------
+    message(str)
+        What happened, for the status bar.
+    """
 
-    def __init__(self, store: SampleStore, parent: QWidget | None = None):
+    message = Signal(str)
+
+    def __init__(self, store: SampleStore, places: Places, parent: QWidget | None = None):
         super().__init__(parent)
-        self.store = store
+        self.store, self.places = store, places
+        self.import_action = self._action("&Import image folder…", self.import_folder,
+                                          "Add the images of a folder laid out as "
+                                          "FOLDER/<label>/<images>")
+        self.open_action = self._action("Open &samples…", self.open_samples,
+                                        "Add the samples of a sample-set file to yours")
+        self.export_action = self._action("&Export samples…", self.export_samples,
+                                          "Write your samples to a sample-set file")
+        self.file_actions = [self.import_action, self.open_action, self.export_action]
         self.model = SampleListModel(store, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -194,8 +212,8 @@ class SamplesPanel(QWidget):
         self.delete_button.setToolTip("Delete the selected samples (Del)")
         self.delete_button.clicked.connect(self.delete_selected)
         import_button = QPushButton("Import folder…")
-        import_button.setToolTip("Add the images of a folder laid out as FOLDER/<label>/<images>")
-        import_button.clicked.connect(self.importRequested)
+        import_button.setToolTip(self.import_action.toolTip())
+        import_button.clicked.connect(self.import_folder)
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -213,6 +231,13 @@ class SamplesPanel(QWidget):
 
         store.changed.connect(self._refresh)
         self._refresh()
+
+    def _action(self, text: str, slot, tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
 
     def selected_indices(self) -> list[int]:
         """Sample indices of the selection, in the sample set's order."""
@@ -240,11 +265,64 @@ class SamplesPanel(QWidget):
         if ok:
             self._try(lambda: self.store.relabel(indices, label))
 
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import image folder",
+                                                  self.places.folder("import"))
+        if not folder:
+            return
+        self.places.remember(folder, "import")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = self.store.import_folder(folder)
+        except SampleSetError as exc:
+            show_error(self, "Cannot import", first_line(exc))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        added = sum(report.added.values())
+        text = f"Imported {added} images of {len(report.added)} labels from {folder}."
+        if report.skipped:
+            lines = [f"{Path(path).name}: {reason}" for path, reason in report.skipped[:10]]
+            more = len(report.skipped) - len(lines)
+            message_box(self, QMessageBox.Icon.Information, "Import", "\n".join(
+                [text, f"{len(report.skipped)} files were skipped:", *lines]
+                + ([f"… and {more} more"] if more else []))).exec()
+        self.message.emit(text)
+
+    def open_samples(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open samples", self.places.folder("samples"),
+                                              SAMPLES_FILTER)
+        if not path:
+            return
+        if Path(path).resolve() == self.store.path.resolve():
+            self.message.emit("That is your own sample set; it is open already.")
+            return
+        try:
+            added = self.store.merge_file(path)
+        except SampleSetError as exc:
+            show_error(self, "Cannot open samples", first_line(exc))
+            return
+        self.places.remember(path, "samples")
+        self.message.emit(f"Added {added} samples from {Path(path).name} to your samples.")
+
+    def export_samples(self) -> None:
+        suggested = str(Path(self.places.folder("samples")) / "samples.h5")
+        path, _ = QFileDialog.getSaveFileName(self, "Export samples", suggested, SAMPLES_FILTER)
+        if not path:
+            return
+        try:
+            self.store.samples.export(path)
+        except (SampleSetError, OSError) as exc:
+            show_error(self, "Cannot export samples", first_line(exc))
+            return
+        self.places.remember(path, "samples")
+        self.message.emit(f"Exported {len(self.store.samples)} samples to {path}.")
+
     def _try(self, change) -> None:
         try:
             change()
-        except Exception as exc:  # SampleSetError (bad label, unwritable file) or I/O trouble
-            show_error(self, "Samples", str(exc).strip().splitlines()[0])
+        except SampleSetError as exc:  # a bad label, or the file cannot be written
+            show_error(self, "Samples", first_line(exc))
 
     def _refresh(self) -> None:
         counts = self.store.samples.counts()

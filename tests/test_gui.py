@@ -338,15 +338,15 @@ def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, me
     (root / "a" / "junk.png").write_bytes(b"nope")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *a, **k: str(root)))
-    window.import_action.trigger()
+    window.samples_panel.import_action.trigger()
     assert window.store.samples.counts() == {"a": 3, "b": 3}
     assert "junk.png" in messages.texts[-1]
     exported = tmp_path / "out.h5"
     patch_dialog(monkeypatch, "getSaveFileName", exported)
-    window.export_samples_action.trigger()
+    window.samples_panel.export_action.trigger()
     assert exported.is_file()
     patch_dialog(monkeypatch, "getOpenFileName", exported)
-    window.open_samples_action.trigger()
+    window.samples_panel.open_action.trigger()
     assert window.store.samples.counts() == {"a": 6, "b": 6}
 
 
@@ -566,7 +566,7 @@ def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path,
     patch_dialog(monkeypatch, "getOpenFileName", saved)
     window.open_action.trigger()
     assert window.classifier.name == "mine" and window.model_path == saved
-    assert window.recent_files()[0] == str(saved)
+    assert window.places.recent_files()[0] == str(saved)
     window._fill_recent_menu()
     assert window.recent_menu.actions()[0].text() == "mine.h5"
 
