@@ -49,7 +49,7 @@ from .predictor import LivePredictor
 from .qtimages import pil_from_qimage
 from .samples_panel import SamplesPanel, SampleStore
 from .training_panel import TrainingPanel
-from .widgets import SquareColumn, menu_text, plain_tip
+from .widgets import SquareColumn, menu_text, plain_tip, plural
 from .worker import TrainingJob, TrainingOutcome, TrainingRunner
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
@@ -361,7 +361,6 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        self.runner.stop()
         self._save_window()
         event.accept()
 
@@ -380,8 +379,8 @@ class MainWindow(QMainWindow):
 
     def _update_summary(self) -> None:
         counts = self.store.samples.counts()
-        samples = f"{sum(counts.values())} samples, {len(counts)} labels"
-        model = (f"model: {len(self.classifier.labels)} classes" if self.classifier
+        samples = f"{plural(sum(counts.values()), 'sample')}, {plural(len(counts), 'label')}"
+        model = (f"model: {plural(len(self.classifier.labels), 'class')}" if self.classifier
                  else "no model")
         self.summary.setText(f"{samples} · {model}")
 
@@ -586,7 +585,8 @@ class MainWindow(QMainWindow):
         self.training_panel.start_run(init.history if init is not None else History(),
                                       job.config.epochs)
         self.runner.start(job)
-        self.status(f"Training on {len(samples)} samples of {len(samples.counts())} labels…")
+        self.status(f"Training on {plural(len(samples), 'sample')} of "
+                    f"{plural(len(samples.counts()), 'label')}…")
 
     def _running_changed(self, running: bool) -> None:
         self.training_panel.set_running(running)

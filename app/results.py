@@ -37,7 +37,7 @@ RIGHT = np.array([31, 95, 191])  # blue: right answers on the diagonal
 WRONG = np.array([217, 83, 79])  # red: confusions
 WHITE = np.array([255, 255, 255])
 THUMBNAIL = 56
-MIN_CELL = 24
+MIN_CELL = 18
 ENLARGED = 4  # the mistake dialog shows the 64x64 sample this many times larger
 
 
@@ -134,8 +134,7 @@ class ConfusionView(QWidget):
                                  "above 0 % and add more samples per label).")
         else:
             self.caption.setText(f"Validation accuracy {evaluation['accuracy']:.1%} on "
-                                 f"{evaluation['n']} held-out samples. Rows: true label, "
-                                 f"columns: predicted.")
+                                 f"{evaluation['n']} samples (rows: true, columns: predicted)")
 
 
 class MistakesView(QListWidget):

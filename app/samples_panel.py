@@ -38,7 +38,7 @@ from model.samples import ImportReport, SampleSet, SampleSetError, import_images
 from .errors import first_line, message_box, show_error
 from .places import Places
 from .qtimages import ink_pixmap
-from .widgets import plain_label, plain_tip
+from .widgets import plain_label, plain_tip, plural
 
 NO_PARENT = QModelIndex()
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -248,9 +248,8 @@ class SamplesPanel(QWidget):
         indices = self.selected_indices()
         if not indices:
             return
-        n = len(indices)
         question = message_box(self, QMessageBox.Icon.Question, "Delete samples",
-                               f"Delete {n} sample{'s' if n > 1 else ''}? This cannot be undone.",
+                               f"Delete {plural(len(indices), 'sample')}? This cannot be undone.",
                                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         if question.exec() == QMessageBox.StandardButton.Yes:
             self._try(lambda: self.store.delete(indices))
@@ -327,8 +326,7 @@ class SamplesPanel(QWidget):
     def _refresh(self) -> None:
         counts = self.store.samples.counts()
         total = sum(counts.values())
-        self.summary.setText(f"{total} sample{'s' * (total != 1)} · "
-                             f"{len(counts)} label{'s' * (len(counts) != 1)}")
+        self.summary.setText(f"{plural(total, 'sample')} · {plural(len(counts), 'label')}")
         chosen = self.filter.currentData()
         self.filter.blockSignals(True)
         self.filter.clear()

@@ -17,6 +17,11 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
+def plural(n: int, noun: str) -> str:
+    """"1 sample", "3 samples"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def plain_tip(text: str) -> str:
     """A tooltip that shows ``text`` literally (Qt would render text that looks like HTML)."""
     return f"<p style='white-space:pre'>{html.escape(text)}</p>"
