@@ -380,8 +380,9 @@ class MainWindow(QMainWindow):
     def _update_summary(self) -> None:
         counts = self.store.samples.counts()
         samples = f"{plural(sum(counts.values()), 'sample')}, {plural(len(counts), 'label')}"
-        model = (f"model: {plural(len(self.classifier.labels), 'class')}" if self.classifier
-                 else "no model")
+        model = "no model"
+        if self.classifier is not None:
+            model = f"model: {plural(len(self.classifier.labels), 'class', 'classes')}"
         self.summary.setText(f"{samples} · {model}")
 
     def _set_classifier(self, classifier: Classifier | None, path: Path | None,
