@@ -205,11 +205,17 @@ class SamplesPanel(QWidget):
         self.view.deletePressed.connect(self.delete_selected)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
 
+        self.relabel_action = self._action("&Relabel…", self.relabel_selected,
+                                           "Give the selected samples another label")
+        self.delete_action = self._action("&Delete", self.delete_selected,
+                                          "Delete the selected samples (Del)")
+        self.view.addActions([self.relabel_action, self.delete_action])
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.relabel_button = QPushButton("Relabel…")
-        self.relabel_button.setToolTip("Give the selected samples another label")
+        self.relabel_button.setToolTip(self.relabel_action.toolTip())
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the selected samples (Del)")
+        self.delete_button.setToolTip(self.delete_action.toolTip())
         self.delete_button.clicked.connect(self.delete_selected)
         import_button = QPushButton("Import folder…")
         import_button.setToolTip(self.import_action.toolTip())
@@ -345,5 +351,6 @@ class SamplesPanel(QWidget):
 
     def _update_buttons(self) -> None:
         has_selection = self.view.selectionModel().hasSelection()
-        self.relabel_button.setEnabled(has_selection)
-        self.delete_button.setEnabled(has_selection)
+        for widget in (self.relabel_button, self.delete_button, self.relabel_action,
+                       self.delete_action):
+            widget.setEnabled(has_selection)
