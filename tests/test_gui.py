@@ -631,3 +631,50 @@ def test_uncaught_exceptions_become_one_line_messages(tmp_path, messages, monkey
     assert messages.texts[-1].startswith("the sky fell\n\nThe details were written to")
     assert "Traceback" in log.read_text()
     logging.getLogger("charrec").handlers.clear()
+
+
+def test_the_app_starts_with_the_default_model_and_quits(qtbot, tmp_path, monkeypatch,
+                                                          tiny_model_path):
+    import logging
+    import sys
+
+    from PySide6.QtCore import QSettings, QTimer
+
+    import app.gui
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "config"))
+    monkeypatch.setattr(app.gui, "default_model_path", lambda: tiny_model_path)
+    seen = []
+
+    def look_and_quit():
+        (window,) = [w for w in QApplication.topLevelWidgets()
+                     if isinstance(w, MainWindow) and w.isVisible()]
+        seen.append((window.classifier.name, window.data_dir))
+        window.close()
+
+    QTimer.singleShot(300, look_and_quit)
+    try:
+        assert app.gui.run_gui(["charrec"]) == 0
+    finally:
+        logging.getLogger("charrec").handlers.clear()
+    ((name, data_dir),) = seen
+    assert name == "shapes"
+    assert data_dir == tmp_path / "data" / "charrec" / "charrec"
+    assert (data_dir / "charrec.log").is_file()
+    assert (tmp_path / "config" / "charrec" / "charrec.conf").is_file()
+
+
+def test_long_sessions_do_not_run_out_of_references_to_none(qtbot):
+    import sys
+
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    qtbot.addWidget(label)
+    before = sys.getrefcount(None)
+    for i in range(20_000):  # more void calls than None has references on Python 3.11
+        label.setText(str(i % 10))
+    assert sys.getrefcount(None) > 0 and before > 0
