@@ -74,7 +74,6 @@ class Canvas(QWidget):
         self.setAcceptDrops(True)
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAttribute(Qt.WidgetAttribute.WA_TabletTracking, False)
         self.setAccessibleName("Drawing canvas")
         self._update_cursor()
 
@@ -235,7 +234,8 @@ class Canvas(QWidget):
         if background is not None:
             left, top, width, height = self.drawing.background_box()
             painter.drawImage(QRectF(left, top, width, height), self._background_image(background))
-        for stroke in self.drawing.strokes:
+        current = self.stroke_in_progress()
+        for stroke in (*self.drawing.strokes, *([current] if current else [])):
             paint_stroke(painter, stroke)
         painter.end()
         if self.is_blank() and self.hint:
