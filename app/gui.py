@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication
 from model import __version__
 from model.builtin import default_model_path
 
-from .compat import protect_singletons
 from .errors import install_excepthook, setup_logging
 from .mainwindow import MainWindow, icon
 
@@ -31,7 +30,6 @@ def startup_model(window: MainWindow) -> Path | None:
 
 def run_gui(argv: list[str]) -> int:
     """Run the app until its window closes; return the exit code."""
-    protect_singletons()
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)

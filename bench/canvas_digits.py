@@ -120,10 +120,14 @@ def draw_digit(label: str, rng: np.random.Generator) -> tuple[list[Stroke], floa
     cos, sin = np.cos(angle), np.sin(angle)
     transform = np.array([[cos, -sin], [sin, cos]]) @ np.array([[width_scale, -slant], [0, 1]])
     placed = [(_wobble(c, rng, 0.015) - [0.3, 0.5]) @ transform.T * height for c in curves]
-    allpts = np.concatenate(placed)
-    lo, hi = allpts.min(0), allpts.max(0)
     pen = float(rng.choice([6, 10, 14, 18, 24]))
     margin = pen / 2 + 2
+    allpts = np.concatenate(placed)
+    fit = (CANVAS - 2 * margin - 1) / max((allpts.max(0) - allpts.min(0)).max(), 1.0)
+    if fit < 1:  # a big, slanted digit: shrink it onto the canvas
+        placed = [p * fit for p in placed]
+        allpts = allpts * fit
+    lo, hi = allpts.min(0), allpts.max(0)
     offset = [rng.uniform(margin - lo[i], CANVAS - margin - hi[i]) for i in range(2)]
     strokes = [Stroke(points=(p + offset).astype(np.float32), width=pen) for p in placed]
     return strokes, pen

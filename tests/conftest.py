@@ -12,11 +12,6 @@ from model.strokes import CANVAS_SIZE, Stroke, render_strokes
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 
-def pytest_configure(config):
-    from app.compat import protect_singletons
-
-    protect_singletons()  # PySide6 6.12 on Python 3.11 drops references to None/True/False
-
 SHAPES = ("|", "-", "o")
 
 

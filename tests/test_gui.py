@@ -219,13 +219,13 @@ def test_paste_and_drop_an_image(qtbot, window, tmp_path):
     render_strokes([Stroke(shape_points("o", np.random.default_rng(5)), 14)]).save(path)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    centre = QPointF(window.canvas.rect().center())
+    centre = window.canvas.rect().center()  # QDragEnterEvent takes a QPoint, QDropEvent a QPointF
     enter = QDragEnterEvent(centre, Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window.canvas, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(window.canvas, QDropEvent(
-        centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        QPointF(centre), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier))
     assert prediction(qtbot, window) == "o"
     assert "o.png" in window.statusBar().currentMessage()
