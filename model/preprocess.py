@@ -137,8 +137,8 @@ def load_image(path: str | os.PathLike) -> Image.Image:
     ------
     ImageError
         With a one-line message naming the file: it is missing, empty, not an image, damaged
-        or truncated, or has more than :data:`MAX_IMAGE_PIXELS` pixels (checked before
-        decoding, so a decompression bomb costs nothing).
+        (checksums are verified) or truncated, or has more than :data:`MAX_IMAGE_PIXELS`
+        pixels (checked before decoding, so a decompression bomb costs nothing).
     """
     name = Path(path).name
     try:
@@ -151,6 +151,8 @@ def load_image(path: str | os.PathLike) -> Image.Image:
                 if width * height > MAX_IMAGE_PIXELS:
                     raise ImageError(f"cannot read {name}: the image is too large ({width}×"
                                      f"{height} pixels; the limit is {MAX_IMAGE_PIXELS:,})")
+                image.verify()  # checksums, which decoding alone may not look at
+            with Image.open(path) as image:
                 image.load()
                 return ImageOps.exif_transpose(image)
     except FileNotFoundError:

@@ -356,20 +356,24 @@ def test_working_image_preprocesses_like_the_original(image):
 @pytest.fixture(scope="module")
 def bad_files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("images")
-    files = {"empty": folder / "empty.png", "text": folder / "notes.png",
-             "truncated": folder / "cut.png", "bomb": folder / "bomb.png",
-             "missing": folder / "missing.png", "folder": folder}
+    files = {name: folder / f"{name}.png" for name in
+             ("empty", "text", "truncated", "corrupt", "bomb", "big", "missing")}
+    files["folder"] = folder
     files["empty"].write_bytes(b"")
     files["text"].write_text("this is not a picture\n")
     draw_two().save(folder / "good.png")
-    files["truncated"].write_bytes((folder / "good.png").read_bytes()[:400])
-    Image.new("1", (20000, 20000)).save(files["bomb"])
+    good = (folder / "good.png").read_bytes()
+    files["truncated"].write_bytes(good[:400])
+    files["corrupt"].write_bytes(good[:300] + bytes(200) + good[500:])
+    Image.new("1", (20000, 20000)).save(files["bomb"])   # beyond Pillow's own limit
+    Image.new("1", (8000, 6000)).save(files["big"])      # beyond ours only
     return files
 
 
 @pytest.mark.parametrize("kind, message", [
     ("missing", "no such file"), ("empty", "empty"), ("text", "not an image"),
-    ("truncated", "damaged or truncated"), ("bomb", "too large"), ("folder", "folder"),
+    ("truncated", "damaged or truncated"), ("corrupt", "damaged or truncated"),
+    ("bomb", "too large"), ("big", "too large"), ("folder", "folder"),
 ])
 def test_load_image_errors(bad_files, kind, message):
     path = bad_files[kind]
@@ -378,8 +382,10 @@ def test_load_image_errors(bad_files, kind, message):
     assert path.name in str(info.value) and "\n" not in str(info.value)
 
 
-def test_bomb_is_refused_from_its_header(bad_files):
-    assert bad_files["bomb"].stat().st_size < 100_000 and MAX_IMAGE_PIXELS < 20000 ** 2
+def test_huge_images_are_refused_from_their_header(bad_files):
+    assert bad_files["bomb"].stat().st_size < 100_000 and MAX_IMAGE_PIXELS < 8000 * 6000
+    with pytest.raises(ImageError, match="8000×6000 pixels"):
+        load_image(bad_files["big"])
 
 
 def test_load_image_round_trip(tmp_path):
