@@ -141,9 +141,9 @@ class Anderson:
         return np.einsum("bk,bkn->bn", alpha.astype(image.dtype), self.images[:, :k])
 
 
-def relax(step: Callable[[np.ndarray], np.ndarray], start: np.ndarray, tol: float,
-          max_iter: int, solver: str = "picard", memory: int = 5, scale: float = 1.0
-          ) -> tuple[np.ndarray, int, float]:
+def solve_fixed_point(step: Callable[[np.ndarray], np.ndarray], start: np.ndarray, tol: float,
+                      max_iter: int, solver: str = "picard", memory: int = 5, scale: float = 1.0
+                      ) -> tuple[np.ndarray, int, float]:
     """Iterate ``state <- step(state)`` on a batch until no entry changes by ``tol * scale``.
 
     Parameters
@@ -207,7 +207,7 @@ class RecurrentNetwork:
         step (so no unit's output does either, as ``max f' <= 1``); the backward one when no
         entry of the error signal changes by more than ``tol`` times its largest magnitude.
     solver : {"picard", "anderson"}, default "picard"
-        Plain fixed-point iteration or Anderson acceleration (see :func:`relax`).
+        Plain fixed-point iteration or Anderson acceleration (see :func:`solve_fixed_point`).
     memory : int, default 5
         Iterates that Anderson acceleration combines.
     spectral_bound : float, optional
@@ -294,7 +294,7 @@ class RecurrentNetwork:
             out = self._f(a) @ self.W
             out += drive
             return out
-        return relax(step, drive, self.tol, self.max_iter, self.solver, self.memory)
+        return solve_fixed_point(step, drive, self.tol, self.max_iter, self.solver, self.memory)
 
     def _adjoint(self, a: np.ndarray, h: np.ndarray, grad_h: np.ndarray
                  ) -> tuple[np.ndarray, int, float]:
@@ -313,7 +313,8 @@ class RecurrentNetwork:
             return out
         start = slope * grad_h
         scale = max(float(np.abs(start).max()), float(np.finfo(start.dtype).tiny))
-        return relax(step, start, self.tol, self.max_iter, self.solver, self.memory, scale)
+        return solve_fixed_point(step, start, self.tol, self.max_iter, self.solver, self.memory,
+                                 scale)
 
     def relax(self, x: np.ndarray) -> tuple[np.ndarray, int, float]:
         """Settle the hidden state for a batch ``x`` (batch, n_inputs).
