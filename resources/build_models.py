@@ -73,7 +73,8 @@ def uci_digits() -> tuple[np.ndarray, np.ndarray]:
     return (digits.images * (255 / 16)).astype(np.uint8), digits.target.astype(str)
 
 
-def build_digits() -> None:
+def build_digits(epochs: int = 100, hidden: tuple[int, ...] = (512, 256), deskew: bool = True,
+                 out: Path = MODELS / "digits.h5") -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from canvas_digits import make_set
 
@@ -84,8 +85,9 @@ def build_digits() -> None:
     font_images, font_labels = printed_set(TRAIN_FAMILIES, 1, SEED, string.digits)
     images = [*x_train, *uci_big, *font_images]
     labels = [*y_train, *y_uci, *font_labels]
-    settings = ModelSettings(hidden=(512, 256), augment=True, augment_config=AugmentConfig())
-    config = TrainingConfig(epochs=60, batch_size=64, learning_rate=1e-3, validation_split=0.05,
+    settings = ModelSettings(hidden=hidden, preprocess=PreprocessConfig(deskew=deskew),
+                             augment=True, augment_config=AugmentConfig())
+    config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3, validation_split=0.05,
                             seed=SEED)
     start = time.perf_counter()
     classifier, result = fit_classifier(images, labels, settings, config, name="Digits",
@@ -97,7 +99,7 @@ def build_digits() -> None:
                                        [label for _, label in canvas])
     classifier.training["held_out"] = {"mnist_1000": mnist_score["accuracy"],
                                        "canvas_500": canvas_score["accuracy"]}
-    save_model(classifier, MODELS / "digits.h5")
+    save_model(classifier, out)
     print(f"digits: trained in {seconds:.0f} s ({result.epochs_run} epochs); held-out MNIST "
           f"{mnist_score['accuracy']:.2%} of {mnist_score['n']}, canvas drawings "
           f"{canvas_score['accuracy']:.2%} of {canvas_score['n']}")

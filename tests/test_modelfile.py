@@ -168,3 +168,12 @@ def test_failed_save_leaves_no_temporary_file_and_keeps_the_old_one(model_path):
         save_model(classifier, model_path)
     assert [p.name for p in model_path.parent.iterdir()] == ["model.h5"]
     assert load_model(model_path).labels == LABELS
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path, model_path):
+    from model.atomic import NEW_FILE_MODE
+
+    assert model_path.stat().st_mode & 0o777 == NEW_FILE_MODE
+    model_path.chmod(0o640)
+    save_model(make_classifier(), model_path)
+    assert model_path.stat().st_mode & 0o777 == 0o640
