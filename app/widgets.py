@@ -51,8 +51,9 @@ def scaled_font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
 class SquareColumn(QWidget):
     """A header, a square and a footer stacked in a column as wide as the square.
 
-    The square takes the largest side that fits and the column is centred, so the footer
-    (e.g. a label field) stays right under the square at any size.
+    The square takes the largest side that fits; the column is centred horizontally and starts
+    at the top (in line with the panels beside it), so the footer (e.g. a label field) stays
+    right under the square at any size.
     """
 
     SPACING = 6
@@ -76,7 +77,7 @@ class SquareColumn(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         side = max(1, min(self.width(), self.height() - self._fixed_height()))
         left = (self.width() - side) // 2
-        top = (self.height() - side - self._fixed_height()) // 2
+        top = 0
         for widget, height in ((self.header, self.header.sizeHint().height()),
                                (self.square, side),
                                (self.footer, self.footer.sizeHint().height())):
