@@ -167,7 +167,7 @@ def build_printed() -> None:
     print(f"printed: {len(images)} training glyphs from {len(TRAIN_FAMILIES)} families")
     settings = ModelSettings(hidden=(512, 256), preprocess=PreprocessConfig(),
                              augment=True, augment_config=AugmentConfig())
-    config = TrainingConfig(epochs=30, batch_size=64, learning_rate=1e-3, validation_split=0.05,
+    config = TrainingConfig(epochs=60, batch_size=64, learning_rate=1e-3, validation_split=0.05,
                             seed=SEED)
     start = time.perf_counter()
     classifier, result = fit_classifier(images, labels, settings, config, name="Printed",
