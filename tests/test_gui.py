@@ -678,3 +678,19 @@ def test_long_sessions_do_not_run_out_of_references_to_none(qtbot):
     for i in range(20_000):  # more void calls than None has references on Python 3.11
         label.setText(str(i % 10))
     assert sys.getrefcount(None) > 0 and before > 0
+
+
+def test_digits_drawn_with_the_mouse_are_read_by_the_default_model(qtbot, make_window):
+    """Drawings made through the real canvas widget, read by the shipped digits model."""
+    from bench.canvas_digits import draw_digit
+    from model.builtin import default_model_path
+
+    window = make_window(default_model_path())
+    rng = np.random.default_rng(31)
+    for digit in "0123456789":
+        window.clear_action.trigger()
+        qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+        strokes, _pen = draw_digit(digit, rng)
+        for stroke in strokes:
+            draw(window.canvas, stroke.points[::2])
+        assert prediction(qtbot, window) == digit
