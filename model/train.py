@@ -305,7 +305,11 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
             xb = x[idx]
             if augment is not None:
                 xb = augment(xb, rng)
-            loss, probs = network.loss_and_gradients(xb, targets[idx])
+            try:
+                loss, probs = network.loss_and_gradients(xb, targets[idx])
+            except TrainingError:  # e.g. a recurrent network that did not settle
+                _restore(params, best_params)
+                raise
             if not math.isfinite(loss):
                 _restore(params, best_params)
                 raise TrainingError(

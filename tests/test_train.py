@@ -171,3 +171,22 @@ def test_learning_rate_schedules():
     assert learning_rate_at(0.1, "cosine", 5, 10) == pytest.approx(0.0505)
     with pytest.raises(ValueError, match="schedule"):
         learning_rate_at(0.1, "exp", 0, 10)
+
+
+def test_a_training_error_from_the_network_restores_the_weights():
+    x, y = three_blobs(100)
+
+    class Failing(StaticNetwork):
+        calls = 0
+
+        def loss_and_gradients(self, xb, targets):
+            self.calls += 1
+            if self.calls == 3:
+                raise TrainingError("the network gave up")
+            return super().loss_and_gradients(xb, targets)
+
+    net = Failing(2, [8], 3, rng=np.random.default_rng(0))
+    before = [p.copy() for p in net.parameters()]
+    with pytest.raises(TrainingError, match="gave up"):
+        train(net, x, y, TrainingConfig(batch_size=10, validation_split=0))
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
