@@ -1,0 +1,44 @@
+"""The built-in models that ship in ``resources/models/<name>.h5``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .modelfile import ModelFileError
+
+BUILTIN_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "models"
+BUILTIN_NAMES = ("digits", "printed")
+DEFAULT_MODEL = "digits"
+
+
+def builtin_path(name: str) -> Path:
+    """Where the built-in model ``name`` lives (whether or not it is installed)."""
+    return BUILTIN_FOLDER / f"{name}.h5"
+
+
+def default_model_path() -> Path | None:
+    """The default built-in model ("digits"), or None while it is not installed."""
+    path = builtin_path(DEFAULT_MODEL)
+    return path if path.is_file() else None
+
+
+def resolve_model(name_or_path: str | os.PathLike) -> Path:
+    """The model file meant by a built-in name ("digits", "printed") or a path.
+
+    An existing file wins over a built-in of the same name; any other text is returned as a
+    path (checked when the model is loaded).
+
+    Raises
+    ------
+    ModelFileError
+        A built-in name whose model is not installed.
+    """
+    name = os.fspath(name_or_path)
+    if name in BUILTIN_NAMES and not Path(name).exists():
+        path = builtin_path(name)
+        if not path.is_file():
+            raise ModelFileError(f"the built-in model '{name}' is not installed "
+                                 f"(expected {path}); train one with 'charrec train'")
+        return path
+    return Path(name)

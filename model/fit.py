@@ -1,0 +1,249 @@
+"""The one training pipeline behind ``charrec train`` and the app's Train button.
+
+:func:`fit_classifier` turns labelled images into a :class:`~model.classifier.Classifier`:
+preprocessing, class list, a new network (or a copy of an existing model's to continue from),
+augmentation and :func:`model.train.train`. :func:`evaluate_classifier` scores a classifier on
+labelled images.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .augment import AugmentConfig, make_augmenter
+from .classifier import Classifier, now_iso
+from .network import ACTIVATIONS
+from .networks import NETWORK_TYPES, network_from_config
+from .preprocess import EmptyGlyphError, PreprocessConfig, preprocess_many
+from .train import (
+    CancelToken,
+    History,
+    Progress,
+    TrainingConfig,
+    TrainingError,
+    TrainingResult,
+    train,
+)
+
+DEFAULT_ACTIVATIONS = {"static": "relu", "recurrent": "tanh"}
+MAX_HIDDEN = 8192
+
+
+@dataclass
+class ModelSettings:
+    """What kind of network to train and how its inputs are made; defaults give a good model.
+
+    Attributes
+    ----------
+    network_type : {"static", "recurrent"}, default "static"
+    hidden : tuple of int, default (256, 128)
+        Hidden layer widths of a static network; a recurrent network has ``hidden[0]`` hidden
+        units.
+    activation : str, optional
+        Hidden nonlinearity; None picks the type's default, "relu" for static and "tanh" for
+        recurrent networks (whose fixed-point iteration needs a bounded function).
+    max_iter : int, default 50
+        Recurrent networks only: most relaxation steps to reach the fixed point.
+    tol : float, default 1e-4
+        Recurrent networks only: the relaxation stops when no unit changes by more.
+    preprocess : PreprocessConfig
+        How images become input vectors.
+    augment : bool, default True
+        Randomly distort the training batches (see ``augment_config``).
+    augment_config : AugmentConfig
+        Strength of the distortions.
+    """
+
+    network_type: str = "static"
+    hidden: tuple[int, ...] = (256, 128)
+    activation: str | None = None
+    max_iter: int = 50
+    tol: float = 1e-4
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    augment: bool = True
+    augment_config: AugmentConfig = field(default_factory=AugmentConfig)
+
+    @property
+    def hidden_activation(self) -> str:
+        """``activation``, or the network type's default when it is None."""
+        return self.activation or DEFAULT_ACTIVATIONS.get(self.network_type, "relu")
+
+    def validate(self) -> None:
+        """Raise ValueError with a one-line message for an impossible setting."""
+        if self.network_type not in NETWORK_TYPES:
+            raise ValueError(f"unknown network type {self.network_type!r}; choose from "
+                             f"{', '.join(NETWORK_TYPES)}")
+        if not all(isinstance(h, int | np.integer) and 1 <= h <= MAX_HIDDEN
+                   for h in self.hidden):
+            raise ValueError(f"hidden layer sizes must be whole numbers from 1 to {MAX_HIDDEN}, "
+                             f"got {list(self.hidden)}")
+        if self.network_type == "recurrent" and not self.hidden:
+            raise ValueError("a recurrent network needs a number of hidden units")
+        if self.hidden_activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.hidden_activation!r}; choose from "
+                             f"{', '.join(ACTIVATIONS)}")
+        if self.max_iter < 1:
+            raise ValueError(f"max iterations must be at least 1, got {self.max_iter}")
+        if not (math.isfinite(self.tol) and self.tol > 0):
+            raise ValueError(f"tolerance must be a positive number, got {self.tol}")
+
+    def build_network(self, n_inputs: int, n_classes: int, rng: np.random.Generator):
+        """A new network of this type and size with random weights from ``rng``."""
+        kind = NETWORK_TYPES[self.network_type]
+        if self.network_type == "recurrent":
+            return kind(n_inputs, self.hidden[0], n_classes, self.hidden_activation, rng=rng,
+                        max_iter=self.max_iter, tol=self.tol)
+        return kind(n_inputs, self.hidden, n_classes, self.hidden_activation, rng=rng)
+
+
+def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
+                   config: TrainingConfig, *, init: Classifier | None = None,
+                   name: str = "untitled", progress: Callable[[Progress], None] | None = None,
+                   cancel: CancelToken | None = None) -> tuple[Classifier, TrainingResult]:
+    """Train a classifier on labelled images.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or sequence of images
+        Working images (uint8 64x64 from a sample set) or any images preprocessing accepts.
+    labels : sequence of str
+        One label per image.
+    settings : ModelSettings
+        Network and preprocessing; with ``init`` only the augmentation settings are used.
+    config : TrainingConfig
+    init : Classifier, optional
+        Continue from this model: a copy of its network, preprocessing and history is trained
+        (``init`` itself is never changed). Labels it lacks get new output units; labels it has
+        and the data lacks stay classes.
+    name : str, default "untitled"
+    progress, cancel
+        Passed on to :func:`model.train.train`.
+
+    Returns
+    -------
+    classifier : Classifier
+        Classes in sorted label order (after ``init``'s classes when continuing); ``training``
+        records the settings and data of this run.
+    result : TrainingResult
+
+    Raises
+    ------
+    TrainingError
+        No samples, fewer than two labels, a blank image, invalid settings, or divergence.
+    """
+    try:
+        settings.validate()
+        config.validate()
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
+    labels = [str(label) for label in labels]
+    present = sorted(set(labels))
+    if not labels:
+        raise TrainingError("there are no samples to train on")
+    if len(present) < 2:
+        raise TrainingError("training needs samples of at least two different labels "
+                            f"(only {present[0]!r} so far)")
+    if len(images) != len(labels):
+        raise TrainingError(f"{len(images)} images but {len(labels)} labels")
+    preprocess_config = init.preprocess if init is not None else settings.preprocess
+    x = _vectors(images, preprocess_config)
+    rng = np.random.default_rng(config.seed)
+    if init is None:
+        classes = present
+        network = settings.build_network(preprocess_config.n_inputs, len(classes), rng)
+        history = History()
+    else:
+        classes = [*init.labels, *(label for label in present if label not in init.labels)]
+        network = _copy_network(init.network, len(classes), rng)
+        history = History.from_series(init.history.series())
+    index = {label: i for i, label in enumerate(classes)}
+    y = np.array([index[label] for label in labels], dtype=np.int64)
+    augment = (make_augmenter(settings.augment_config, preprocess_config.size)
+               if settings.augment else None)
+    result = train(network, x, y, config, augment=augment, progress=progress, cancel=cancel,
+                   history=history)
+    training = {
+        "config": config.to_dict(),
+        "augment": settings.augment_config.to_dict() if settings.augment else None,
+        "n_samples": len(labels),
+        "class_counts": dict(sorted(Counter(labels).items())),
+        "continued_from": init.name if init is not None else None,
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "stopped": result.stopped,
+        "seconds": round(result.seconds, 3),
+        "finished": now_iso(),
+    }
+    created = init.created if init is not None else now_iso()
+    classifier = Classifier(network, classes, preprocess_config, history, training, name,
+                            created)
+    return classifier, result
+
+
+def evaluate_classifier(classifier: Classifier, images, labels: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, per-class accuracy and confusion matrix of ``classifier`` on labelled images.
+
+    Samples whose label the model does not know are counted as errors (the model cannot output
+    them); those labels are listed under ``unknown_labels`` and appended to ``classes``.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (float), ``n`` (int), ``per_class`` ({label: accuracy} for every label with
+        samples), ``confusion`` (list of lists of int, rows = true and columns = predicted
+        label, in ``classes`` order), ``classes`` (the model's labels, then unknown ones) and
+        ``unknown_labels``.
+
+    Raises
+    ------
+    TrainingError
+        No samples, or a blank image.
+    """
+    labels = [str(label) for label in labels]
+    if not labels:
+        raise TrainingError("there are no samples to evaluate")
+    if len(images) != len(labels):
+        raise TrainingError(f"{len(images)} images but {len(labels)} labels")
+    predicted = classifier.predict_vectors(_vectors(images, classifier.preprocess)).argmax(axis=1)
+    unknown = sorted(set(labels) - set(classifier.labels))
+    classes = [*classifier.labels, *unknown]
+    index = {label: i for i, label in enumerate(classes)}
+    truth = np.array([index[label] for label in labels])
+    confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(confusion, (truth, predicted), 1)
+    totals = confusion.sum(axis=1)
+    return {
+        "accuracy": float(np.trace(confusion) / len(labels)),
+        "n": len(labels),
+        "per_class": {label: float(confusion[i, i] / totals[i])
+                      for i, label in enumerate(classes) if totals[i]},
+        "confusion": confusion.tolist(),
+        "classes": classes,
+        "unknown_labels": unknown,
+    }
+
+
+def _vectors(images, config: PreprocessConfig) -> np.ndarray:
+    try:
+        return preprocess_many(images, config)
+    except EmptyGlyphError as exc:
+        raise TrainingError(f"cannot use a blank image ({exc})") from None
+
+
+def _copy_network(network, n_classes: int, rng: np.random.Generator):
+    """A copy of ``network`` with ``n_classes`` outputs: the known classes keep their weights.
+
+    New output units start with fresh random weights from ``rng``.
+    """
+    copy = network_from_config({**network.config(), "n_classes": n_classes}, rng)
+    new_weights = copy.named_weights()
+    for layer, arrays in network.named_weights().items():
+        for key, old in arrays.items():
+            new_weights[layer][key][tuple(slice(0, n) for n in old.shape)] = old
+    return copy
