@@ -150,7 +150,11 @@ class History:
 
 @dataclass
 class TrainingResult:
-    """What a finished (or cancelled) run did."""
+    """What a finished (or cancelled) run did.
+
+    ``epochs_run`` counts the epochs completed by this run; ``best_epoch`` is a 1-based index
+    into ``history`` (which may hold earlier runs' epochs too), None if no epoch completed.
+    """
 
     history: History
     epochs_run: int
@@ -287,6 +291,7 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
     optimizer = make_optimizer(config.optimizer, params, config.learning_rate,
                                config.weight_decay, config.momentum, config.nesterov)
     history = history if history is not None else History()
+    epochs_before = len(history)
     n, batch_size = len(x), min(config.batch_size, len(x))
     batches = math.ceil(n / batch_size)
     best_score, best_epoch, best_params = -math.inf, None, _snapshot(params)
@@ -356,7 +361,7 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
     if best_epoch is not None and (has_val or stopped == "cancelled"):
         _restore(params, best_params)
     seconds = time.perf_counter() - start_time
-    return TrainingResult(history, len(history.seconds), best_epoch, stopped, seconds,
+    return TrainingResult(history, len(history) - epochs_before, best_epoch, stopped, seconds,
                           seen / seconds if seconds > 0 else 0.0, validation_indices)
 
 
