@@ -179,7 +179,19 @@ def output_function(scores: np.ndarray, output: str) -> np.ndarray:
     return _sigmoid(scores) if output == "sigmoid" else scores
 
 
-class StaticNetwork:
+class Predictor:
+    """Prediction helpers shared by every network type, on top of its ``__call__(x) -> probs``."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (batch, n_classes) for inputs ``x`` (batch, n_inputs)."""
+        return self(x)
+
+    def predict_one(self, vector: np.ndarray) -> np.ndarray:
+        """Class probabilities (n_classes,) for one input vector (n_inputs,)."""
+        return self(np.reshape(vector, (1, -1)))[0]
+
+
+class StaticNetwork(Predictor):
     """Feed-forward multilayer network trained by static backpropagation.
 
     Parameters
@@ -242,12 +254,6 @@ class StaticNetwork:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities (batch, n_classes) for inputs ``x`` (batch, n_inputs)."""
         return output_function(self.scores(np.asarray(x, dtype=self.dtype)), self.output)
-
-    predict_proba = __call__
-
-    def predict_one(self, vector: np.ndarray) -> np.ndarray:
-        """Class probabilities (n_classes,) for one input vector (n_inputs,)."""
-        return self(np.reshape(vector, (1, -1)))[0]
 
     def loss_and_gradients(self, x: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward and backward pass on a mini-batch; fills :meth:`gradients` in place.

@@ -48,6 +48,7 @@ from .network import (
     DEFAULT_DTYPE,
     OUTPUTS,
     Dense,
+    Predictor,
     init_scale,
     output_and_loss,
     output_function,
@@ -182,7 +183,7 @@ def solve_fixed_point(step: Callable[[np.ndarray], np.ndarray], start: np.ndarra
     return image, iteration, residual
 
 
-class RecurrentNetwork:
+class RecurrentNetwork(Predictor):
     """Fully recurrent hidden layer trained by recurrent backpropagation (Almeida-Pineda).
 
     Parameters
@@ -362,12 +363,6 @@ class RecurrentNetwork:
         """Class probabilities (batch, n_classes) for inputs ``x`` (batch, n_inputs)."""
         h, _iterations, _residual = self.relax(x)
         return output_function(self.readout(h), self.output)
-
-    predict_proba = __call__
-
-    def predict_one(self, vector: np.ndarray) -> np.ndarray:
-        """Class probabilities (n_classes,) for one input vector (n_inputs,)."""
-        return self(np.reshape(vector, (1, -1)))[0]
 
     def loss_and_gradients(self, x: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """Relax forward, relax the adjoint backward; fills :meth:`gradients` in place.

@@ -14,6 +14,7 @@ from model.network import ACTIVATIONS, output_and_loss
 from model.networks import network_from_config
 from model.recurrent import MAX_SLOPE, ConvergenceError, RecurrentNetwork
 from model.train import TrainingConfig, TrainingError, one_hot, train
+from tests.test_network import numeric_gradients
 
 
 def project(net, calls=100):
@@ -35,20 +36,6 @@ def exact_net(activation="tanh", output="softmax", solver="picard", seed=7):
     return net, rng.standard_normal((6, 4)), one_hot(rng.integers(0, 3, 6), 3, np.float64)
 
 
-def numeric_gradients(net, x, targets, eps=1e-6):
-    grads = []
-    for p in net.parameters():
-        g = np.zeros_like(p)
-        for i in np.ndindex(p.shape):
-            old = p[i]
-            p[i] = old + eps
-            plus, _ = net.loss_and_gradients(x, targets)
-            p[i] = old - eps
-            minus, _ = net.loss_and_gradients(x, targets)
-            p[i] = old
-            g[i] = (plus - minus) / (2 * eps)
-        grads.append(g)
-    return grads
 
 
 def bptt_gradients(net, x, targets, steps=400):
@@ -248,7 +235,7 @@ def test_float32_throughout_and_the_static_interface():
     assert net.relax(x)[0].dtype == np.float32
     assert net.predict_one(x[0]).shape == (3,)
     np.testing.assert_allclose(net.predict_one(x[0]), net(x[:1])[0])
-    assert RecurrentNetwork.predict_proba is RecurrentNetwork.__call__
+    np.testing.assert_array_equal(net.predict_proba(x), net(x))
     assert net.n_inputs == 2 and net.hidden == 8 and net.n_classes == 3
     assert all(a is b for a, b in zip(net.parameters(), net.parameters(), strict=True))
     assert all(a is b for a, b in zip(net.gradients(), net.gradients(), strict=True))
