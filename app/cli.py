@@ -190,7 +190,8 @@ def run_train(args) -> int:
     print(f"trained {report['summary']} on {report['n_samples']} samples "
           f"({len(classifier.labels)} classes) in {result.seconds:.1f} s "
           f"({result.samples_per_second:.0f} samples/s)")
-    val = f", validation accuracy {val_accuracy:.1%} (epoch {best})" if val_accuracy else ""
+    val = ("" if val_accuracy is None
+           else f", validation accuracy {val_accuracy:.1%} (epoch {best})")
     print(f"{result.epochs_run} epochs ({result.stopped}): final loss {report['loss']:.4f}, "
           f"training accuracy {report['accuracy']:.1%}{val}")
     _print_skipped(data.skipped)
@@ -219,6 +220,8 @@ def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
         config.validate()
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    if config.seed < 0:  # numpy's random generators take only non-negative seeds
+        raise CliError(f"the seed must be a whole number >= 0, got {config.seed}")
     return settings, config
 
 
