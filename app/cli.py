@@ -154,6 +154,9 @@ def _add_train(commands) -> None:
 def run_train(args) -> int:
     settings, config = _training_settings(args)
     out = _writable(Path(args.out))
+    if out.is_file() and Path(args.data).is_file() and out.samefile(args.data):
+        raise CliError(f"--out {out} is the sample set being trained on; saving the model "
+                       "there would replace the samples, so choose another file name")
     init = load_model(resolve_model(args.init)) if args.init else None
     data = load_dataset(args.data)
     printer = ProgressPrinter(sys.stderr, sys.stderr.isatty())

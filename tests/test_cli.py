@@ -254,6 +254,25 @@ def test_train_init_keeps_the_network(tmp, folder, model):
     assert not (tmp / "x.h5").exists()
 
 
+def test_train_never_overwrites_its_own_sample_set(tmp, folder):
+    samples = tmp / "own.h5"
+    ok("import", folder, "--out", samples)
+    before = samples.read_bytes()
+    line = fails("train", samples, "--out", samples, *SMALL)
+    assert "sample set" in line and "another file name" in line
+    assert samples.read_bytes() == before
+    assert as_json(ok("info", samples, "--json"))["n"] == 24
+
+
+def test_evaluate_counts_labels_the_model_does_not_know(folder):
+    scores = as_json(ok("evaluate", folder, "--json"))  # the built-in digits model
+    assert scores["accuracy"] == 0
+    assert scores["unknown_labels"] == sorted(SHAPES)
+    assert scores["classes"] == [*"0123456789", *sorted(SHAPES)]
+    text = ok("evaluate", folder).stdout
+    assert "labels the model does not know (counted as errors): bar cross ring" in text
+
+
 def test_train_on_one_class_fails(tmp):
     one = write_folder(tmp / "one-class", per_class=4, shapes=("ring",))
     line = fails("train", one, "--out", tmp / "one.h5", *SMALL)
