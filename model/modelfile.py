@@ -60,6 +60,8 @@ def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
 def load_model(path: str | os.PathLike) -> Classifier:
     """Read a model file written by :func:`save_model`; raise ModelFileError if it is not valid."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     if not h5py.is_hdf5(path):
@@ -76,6 +78,9 @@ def load_model(path: str | os.PathLike) -> Classifier:
 
 def _read(f: h5py.File, name: str) -> Classifier:
     fmt = f.attrs.get("format")
+    if fmt == "charrec-samples":
+        raise ModelFileError(f"{name} is a charrec sample set, not a model; train one from it "
+                             "with 'charrec train'")
     if fmt != FORMAT_NAME:
         raise ModelFileError(f"{name} is an HDF5 file from another program, not a charrec model")
     version = int(f.attrs.get("format_version", -1))

@@ -515,6 +515,8 @@ def _open_for_reading(path: Path) -> h5py.File:
 
 def _committed(f: h5py.File, name: str) -> int:
     """Check the format of an open sample-set file; return its number of committed samples."""
+    if f.attrs.get("format") == "charrec-model":
+        raise SampleSetError(f"{name} is a charrec model file, not a sample set")
     if f.attrs.get("format") != FORMAT_NAME:
         raise SampleSetError(f"{name} is an HDF5 file from another program, "
                              "not a charrec sample set")

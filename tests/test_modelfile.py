@@ -117,7 +117,11 @@ def test_not_hdf5_truncated_missing_and_foreign(tmp_path, model_path):
         f["data"] = np.arange(3)
     empty = tmp_path / "empty.h5"
     empty.write_bytes(b"")
+    samples = tmp_path / "samples.h5"
+    with h5py.File(samples, "w") as f:
+        f.attrs["format"] = "charrec-samples"
     cases = {text: "not an HDF5 file", truncated: "damaged or truncated",
+             samples: "a charrec sample set, not a model", tmp_path: "a folder, not a model",
              foreign: "another program", empty: "not an HDF5 file",
              tmp_path / "missing.h5": "no such model file"}
     for path, message in cases.items():

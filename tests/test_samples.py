@@ -282,3 +282,11 @@ def test_non_utf8_file_names_can_be_stored(tmp_path, rng):
     samples = SampleSet(tmp_path / "s.h5")
     samples.add(glyph("bar", rng), "a", source=os.fsdecode(b"/tmp/caf\xe9.png"))
     assert SampleSet(samples.path).sources()[0].startswith("/tmp/caf")
+
+
+def test_a_model_file_is_not_taken_for_a_sample_set(tmp_path):
+    path = tmp_path / "model.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["format"] = "charrec-model"
+    with pytest.raises(SampleSetError, match="a charrec model file, not a sample set"):
+        SampleSet(path)
