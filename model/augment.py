@@ -15,12 +15,12 @@ networks applied to visual document analysis. ICDAR 2003, 958-963.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from .preprocess import rank_filter
+from .settings import Settings, require
 
 # The pixel distances of an AugmentConfig are for glyphs of this side; others scale them.
 REFERENCE_SIDE = 28
@@ -30,7 +30,7 @@ BLOCK = 32
 
 
 @dataclass(frozen=True)
-class AugmentConfig:
+class AugmentConfig(Settings):
     """How strongly :class:`Augmenter` distorts glyphs; all zeros leaves them unchanged.
 
     Distances are in pixels of 28×28 glyphs (``REFERENCE_SIDE``); for other sizes they scale
@@ -56,6 +56,8 @@ class AugmentConfig:
         Share of the samples whose strokes become one pixel thicker or thinner (half each).
     """
 
+    WHAT = "augmentation"
+
     rotation: float = 12.0
     scale: float = 0.15
     shear: float = 0.25
@@ -75,20 +77,7 @@ class AugmentConfig:
              "probabilities must be in [0, 1]"),
             (self.elastic_sigma > 0, f"elastic sigma must be > 0, got {self.elastic_sigma}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AugmentConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown augmentation settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        require(checks)
 
 
 def elastic_basis(side: int, sigma: float) -> np.ndarray:

@@ -24,12 +24,13 @@ import struct
 import warnings
 import zlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .settings import Settings
 
 ImageLike = Image.Image | np.ndarray
 Box = tuple[int, int, int, int]
@@ -79,7 +80,7 @@ class ImageError(ValueError):
 
 
 @dataclass(frozen=True)
-class PreprocessConfig:
+class PreprocessConfig(Settings):
     """How an image becomes an input vector; stored in every model file.
 
     Attributes
@@ -95,6 +96,8 @@ class PreprocessConfig:
         Normalise the stroke thickness to about this many pixels of the output; 0 keeps it.
     """
 
+    WHAT = "preprocessing"
+
     size: int = 28
     box: int = 20
     deskew: bool = False
@@ -104,16 +107,6 @@ class PreprocessConfig:
     def n_inputs(self) -> int:
         return self.size * self.size
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown preprocessing settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
 
 
 WORKING_CONFIG = PreprocessConfig(size=WORKING_SIZE, box=WORKING_BOX)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate_at, make_optimizer
+from .settings import require
 
 EVAL_CHUNK = 2048
 
@@ -81,9 +82,7 @@ class TrainingConfig:
             (self.early_stopping >= 0,
              f"early stopping patience must be >= 0, got {self.early_stopping}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        require(checks)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

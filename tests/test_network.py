@@ -79,17 +79,23 @@ def test_three_class_toy_reaches_full_accuracy():
     assert (net(x).argmax(axis=1) == y).mean() > 0.98
 
 
-def trained_weights(seed):
+def trained_weights(make_network, seed):
     x, y = three_blobs()
-    net = StaticNetwork(2, [8, 8], 3, rng=np.random.default_rng(seed))
+    net = make_network(np.random.default_rng(seed))
     train(net, x, y, TrainingConfig(epochs=3, seed=seed))
     return net.parameters()
 
 
-def test_same_seed_gives_identical_weights_and_different_seed_differs():
-    same = zip(trained_weights(3), trained_weights(3), strict=True)
+def assert_seeding_is_exact(make_network):
+    """Same seed: bit-identical weights after training; another seed: different ones."""
+    same = zip(trained_weights(make_network, 3), trained_weights(make_network, 3), strict=True)
     assert all(np.array_equal(a, b) for a, b in same)
-    assert not np.array_equal(trained_weights(3)[0], trained_weights(4)[0])
+    assert not np.array_equal(trained_weights(make_network, 3)[0],
+                              trained_weights(make_network, 4)[0])
+
+
+def test_same_seed_gives_identical_weights_and_different_seed_differs():
+    assert_seeding_is_exact(lambda rng: StaticNetwork(2, [8, 8], 3, rng=rng))
 
 
 def test_float32_throughout():

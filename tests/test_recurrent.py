@@ -14,7 +14,7 @@ from model.network import ACTIVATIONS, output_and_loss
 from model.networks import network_from_config
 from model.recurrent import MAX_SLOPE, ConvergenceError, RecurrentNetwork
 from model.train import TrainingConfig, TrainingError, one_hot, train
-from tests.test_network import numeric_gradients
+from tests.test_network import assert_seeding_is_exact, numeric_gradients
 
 
 def project(net, calls=100):
@@ -213,17 +213,8 @@ def test_three_class_toy_reaches_full_accuracy_and_records_relaxation_stats(solv
     assert np.linalg.norm(net.W, 2) <= net.spectral_bound * (1 + 1e-3)
 
 
-def trained_weights(seed):
-    x, y = three_blobs()
-    net = RecurrentNetwork(2, 8, 3, rng=np.random.default_rng(seed))
-    train(net, x, y, TrainingConfig(epochs=3, seed=seed))
-    return net.parameters()
-
-
 def test_same_seed_gives_identical_weights_and_different_seed_differs():
-    same = zip(trained_weights(3), trained_weights(3), strict=True)
-    assert all(np.array_equal(a, b) for a, b in same)
-    assert not np.array_equal(trained_weights(3)[0], trained_weights(4)[0])
+    assert_seeding_is_exact(lambda rng: RecurrentNetwork(2, 8, 3, rng=rng))
 
 
 def test_float32_throughout_and_the_static_interface():
