@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -12,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli import main as cli_main
 
         return cli_main(argv)
+    if not _has_screen():
+        print("error: no display to open the desktop app on (DISPLAY and WAYLAND_DISPLAY are "
+              "unset); the commands still work, see 'charrec --help'", file=sys.stderr)
+        return 1
     try:
         from app.gui import run_gui  # imported here so that the command line never loads Qt
     except ImportError as exc:
@@ -19,6 +24,14 @@ def main(argv: list[str] | None = None) -> int:
               "see 'charrec --help'", file=sys.stderr)
         return 1
     return run_gui(sys.argv[:1])
+
+
+def _has_screen() -> bool:
+    """False on a Linux/BSD machine without X11 or Wayland, where Qt would abort the process."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return True
+    return bool(os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
+                or os.environ.get("WAYLAND_DISPLAY"))
 
 
 if __name__ == "__main__":

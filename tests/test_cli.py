@@ -512,3 +512,13 @@ def test_info_errors(tmp, bad):
     assert "nowhere.h5" in fails("info", tmp / "nowhere.h5")
     assert "quantum" in fails("info", "quantum")
 
+
+
+def test_the_app_without_a_display_says_so_instead_of_aborting():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "app.main"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no display")
+    assert len(result.stderr.strip().splitlines()) == 1
