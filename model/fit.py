@@ -42,7 +42,7 @@ class ModelSettings:
     Attributes
     ----------
     network_type : {"static", "recurrent"}, default "static"
-    hidden : tuple of int, default (256, 128)
+    hidden : tuple of int, default (512, 256)
         Hidden layer widths of a static network; a recurrent network has ``hidden[0]`` hidden
         units.
     activation : str, optional
@@ -61,7 +61,7 @@ class ModelSettings:
     """
 
     network_type: str = "static"
-    hidden: tuple[int, ...] = (256, 128)
+    hidden: tuple[int, ...] = (512, 256)
     activation: str | None = None
     max_iter: int = 50
     tol: float = 1e-4

@@ -458,6 +458,7 @@ def test_invalid_fields_are_flagged_and_disable_training(qtbot, window):
 
 
 def test_recurrent_settings_when_available(qtbot, window):
+    from model.fit import ModelSettings
     from model.networks import NETWORK_TYPES
 
     form = window.training_panel.form
@@ -465,7 +466,7 @@ def test_recurrent_settings_when_available(qtbot, window):
         pytest.skip("no recurrent network type")
     form.network_type.setCurrentIndex(form.network_type.findData("recurrent"))
     assert form.tol.isEnabled() and form.max_iter.isEnabled()
-    assert form.hidden.text() == "256"
+    assert form.hidden.text() == str(ModelSettings().hidden[0])  # one layer of the default
     form.hidden.setText("32,16")
     assert form.hidden.property("invalid") is True
     form.hidden.setText("32")
