@@ -25,7 +25,8 @@ from model.modelfile import ModelFileError, load_model, save_model
 from model.network import ACTIVATIONS
 from model.networks import NETWORK_TYPES
 from model.optim import OPTIMIZERS
-from model.preprocess import EmptyGlyphError, ImageError, load_image, split_glyphs
+from model.preprocess import EmptyGlyphError, ImageError, load_image
+from model.reading import read_line
 from model.samples import SampleSet, SampleSetError, import_images, load_dataset
 from model.train import CancelToken, Progress, TrainingConfig, TrainingError
 
@@ -414,15 +415,10 @@ def _read_glyph(classifier: Classifier, image_path: str, k: int) -> dict[str, An
 
 
 def _read_string(classifier: Classifier, image_path: str, k: int) -> dict[str, Any]:
-    image = load_image(image_path)
-    glyphs = []
-    for box in split_glyphs(image):
-        ranked = classifier.top(classifier.predict_image(image.crop(box)), k)
-        glyphs.append({"box": list(box), "label": ranked[0][0], "probability": ranked[0][1],
-                       "top": _ranked_json(ranked)})
-    if not glyphs:
-        raise EmptyGlyphError("the image holds no characters")
-    return {"text": "".join(g["label"] for g in glyphs), "glyphs": glyphs}
+    reading = read_line(classifier, load_image(image_path), k)
+    return {"text": reading.text,
+            "glyphs": [{"box": list(g.box), "label": g.label, "probability": g.top[0][1],
+                        "top": _ranked_json(g.top)} for g in reading.glyphs]}
 
 
 def _ranked_json(ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image
 
 from model.classifier import Classifier
-from model.preprocess import crop, normalize_glyph, split_glyphs, to_ink
+from model.preprocess import EmptyGlyphError, normalize_glyph
+from model.reading import read_line
 
 TOP_K = 5
 UNSURE_BELOW = 0.5
@@ -53,12 +54,9 @@ def recognize(classifier: Classifier, image: Image.Image) -> Recognition:
 
 
 def read_string(classifier: Classifier, image: Image.Image) -> str | None:
-    """The best label of every character in ``image``, joined; None for one character."""
-    ink = to_ink(image)
-    boxes = split_glyphs(ink)
-    if len(boxes) < 2:
+    """The text of ``image`` read as a line of characters; None for a single character."""
+    try:
+        reading = read_line(classifier, image, 1)
+    except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
         return None
-    glyphs = np.stack([normalize_glyph(crop(ink, box), classifier.preprocess).ravel()
-                       for box in boxes])
-    best = classifier.predict_vectors(glyphs).argmax(axis=1)
-    return "".join(classifier.labels[i] for i in best)
+    return reading.text if len(reading.glyphs) > 1 else None
