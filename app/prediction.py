@@ -46,7 +46,9 @@ class PredictionPanel(QWidget):
         page = QWidget()
         self.best = plain_label()
         self.best.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.best.setFont(scaled_font(self, 5.0, bold=True))
+        self._glyph_font = scaled_font(self, 5.0, bold=True)
+        self._line_font = scaled_font(self, 2.2, bold=True)
+        self.best.setWordWrap(True)
         self.best.setMinimumHeight(96)
         self.best.setObjectName("bestLabel")
         self.caption = plain_label()
@@ -54,7 +56,6 @@ class PredictionPanel(QWidget):
         self.reading = plain_label()
         self.reading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.reading.setWordWrap(True)
-        self.reading.setFont(scaled_font(self, 1.2))
 
         bars = QGridLayout()
         bars.setHorizontalSpacing(8)
@@ -87,7 +88,8 @@ class PredictionPanel(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.reading)
         layout.addSpacing(10)
-        layout.addWidget(heading("Top 5"))
+        self.top_heading = heading("Top 5")
+        layout.addWidget(self.top_heading)
         layout.addLayout(bars)
         layout.addSpacing(10)
         layout.addWidget(heading("What the network sees"))
@@ -101,9 +103,17 @@ class PredictionPanel(QWidget):
         self._stack.setCurrentIndex(0)
 
     def show_recognition(self, result: Recognition) -> None:
-        self.best.setText(result.label)
+        """The best label large; for several characters, the text read, with the whole image
+        as one character below it (the top 5 and the network's view are of that)."""
+        line = result.reading is not None
+        self.best.setFont(self._line_font if line else self._glyph_font)
+        self.best.setText(result.reading if line else result.label)
         percent = f"{result.probability:.0%}"
-        if result.unsure:
+        if line:
+            self.caption.setText("read as a line of text")
+            self.caption.setStyleSheet("")
+            self.best.setStyleSheet("")
+        elif result.unsure:
             self.caption.setText(f"Unsure: best guess, {percent}")
             self.caption.setStyleSheet(f"color: {UNSURE_COLOUR};")
             self.best.setStyleSheet("color: palette(mid);")
@@ -111,8 +121,9 @@ class PredictionPanel(QWidget):
             self.caption.setText(f"{percent} sure")
             self.caption.setStyleSheet("")
             self.best.setStyleSheet("")
-        self.reading.setText(f"Read as text: {result.reading}" if result.reading else "")
-        self.reading.setVisible(bool(result.reading))
+        self.reading.setText(f"As one character: {result.label}, {percent}" if line else "")
+        self.reading.setVisible(line)
+        self.top_heading.setText("Top 5 as one character" if line else "Top 5")
         for i, (name, bar, value) in enumerate(self.rows):
             shown = i < len(result.top)
             for widget in (name, bar, value):

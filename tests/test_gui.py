@@ -204,7 +204,9 @@ def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, mo
     row.save(path)
     window.open_image_file(path)
     qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
-    assert window.prediction.reading.text() == "Read as text: | o -"  # far apart: words
+    assert window.prediction.best.text() == "| o -"  # far apart: words
+    assert window.prediction.reading.text().startswith("As one character: ")
+    assert window.prediction.top_heading.text() == "Top 5 as one character"
 
 
 def test_paste_and_drop_an_image(qtbot, window, tmp_path):
