@@ -16,6 +16,7 @@ import numpy as np
 from . import __version__
 from .atomic import atomic_path
 from .classifier import Classifier
+from .fileformat import check_header
 from .networks import network_from_config
 from .preprocess import PreprocessConfig
 from .train import History
@@ -77,18 +78,8 @@ def load_model(path: str | os.PathLike) -> Classifier:
 
 
 def _read(f: h5py.File, name: str) -> Classifier:
-    fmt = f.attrs.get("format")
-    if fmt == "charrec-samples":
-        raise ModelFileError(f"{name} is a charrec sample set, not a model; train one from it "
-                             "with 'charrec train'")
-    if fmt != FORMAT_NAME:
-        raise ModelFileError(f"{name} is an HDF5 file from another program, not a charrec model")
-    version = int(f.attrs.get("format_version", -1))
-    if version > FORMAT_VERSION:
-        raise ModelFileError(f"{name} was written by a newer charrec (model format {version}; "
-                             f"this version reads up to {FORMAT_VERSION})")
-    if version < 1:
-        raise ModelFileError(f"{name} has an invalid format version {version}")
+    check_header(f.attrs, name, FORMAT_NAME, FORMAT_VERSION, ModelFileError,
+                 "; train one from it with 'charrec train'")
     for key in ("labels", "weights"):
         if key not in f:
             raise ModelFileError(f"{name} has no '{key}' {'group' if key == 'weights' else ''}"

@@ -42,6 +42,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .classifier import now_iso
+from .fileformat import check_header
 from .preprocess import WORKING_SIZE, EmptyGlyphError, ImageError, load_image, working_image
 
 FORMAT_NAME = "charrec-samples"
@@ -515,17 +516,7 @@ def _open_for_reading(path: Path) -> h5py.File:
 
 def _committed(f: h5py.File, name: str) -> int:
     """Check the format of an open sample-set file; return its number of committed samples."""
-    if f.attrs.get("format") == "charrec-model":
-        raise SampleSetError(f"{name} is a charrec model file, not a sample set")
-    if f.attrs.get("format") != FORMAT_NAME:
-        raise SampleSetError(f"{name} is an HDF5 file from another program, "
-                             "not a charrec sample set")
-    version = int(f.attrs.get("format_version", -1))
-    if version > FORMAT_VERSION:
-        raise SampleSetError(f"{name} was written by a newer charrec (sample format {version}; "
-                             f"this version reads up to {FORMAT_VERSION})")
-    if version < 1:
-        raise SampleSetError(f"{name} has an invalid format version {version}")
+    check_header(f.attrs, name, FORMAT_NAME, FORMAT_VERSION, SampleSetError)
     for key in ("images", *TEXT_COLUMNS):
         if not isinstance(f.get(key), h5py.Dataset):
             raise SampleSetError(f"{name} has no '{key}' dataset")
