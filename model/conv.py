@@ -66,52 +66,65 @@ class Conv2D:
                  rng: np.random.Generator, scale: float, dtype=np.float32):
         if kernel_size not in KERNEL_SIZES:
             raise ValueError(f"kernel size must be one of {KERNEL_SIZES}, got {kernel_size}")
+        n_rows = kernel_size * kernel_size * in_channels
+        # One (n_rows + 1, out_channels) matrix holds the kernel and, in its last row, the bias:
+        # the im2col columns end in a column of ones, so one GEMM adds the bias and one GEMM
+        # gives both gradients. ``weight`` and ``bias`` are views into it.
+        self._matrix = np.zeros((n_rows + 1, out_channels), dtype=dtype)
+        self._grad_matrix = np.zeros_like(self._matrix)
         shape = (kernel_size, kernel_size, in_channels, out_channels)
-        self.weight = (rng.standard_normal(shape) * scale).astype(dtype)
-        self.bias = np.zeros(out_channels, dtype=dtype)
-        self.grad_weight = np.zeros_like(self.weight)
-        self.grad_bias = np.zeros_like(self.bias)
+        self.weight = self._matrix[:n_rows].reshape(shape)
+        self.weight[...] = rng.standard_normal(shape) * scale
+        self.bias = self._matrix[n_rows]
+        self.grad_weight = self._grad_matrix[:n_rows].reshape(shape)
+        self.grad_bias = self._grad_matrix[n_rows]
         self.needs_input_grad = True
-        self._buffers = _Buffers(self.weight.dtype)
+        self._buffers = _Buffers(self._matrix.dtype)
         self._cols: np.ndarray | None = None
 
     @property
     def kernel_size(self) -> int:
         return self.weight.shape[0]
 
-    def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+    def _im2col(self, x: np.ndarray, name: str, ones: bool) -> np.ndarray:
+        """(n * h * w, k * k * channels [+ 1]) rows of the zero-padded k×k windows of ``x``
+        (n, h, w, channels), in (row, column, channel) order, ending in a 1 when ``ones``."""
         k, (n, h, w, c) = self.kernel_size, x.shape
         pad = k // 2
-        padded = self._buffers.get("padded", (n, h + 2 * pad, w + 2 * pad, c))
-        padded[:, pad:pad + h, pad:pad + w, :] = x
+        padded = self._buffers.get(f"{name}_padded", (n, h + 2 * pad, w + 2 * pad, c))
+        padded[:, pad:pad + h, pad:pad + w, :] = x  # the border is never written: it stays 0
         s = padded.strides
         windows = as_strided(padded, (n, h, w, k, k, c), (s[0], s[1], s[2], s[1], s[2], s[3]),
                              writeable=False)
-        cols = self._buffers.get("cols", (n * h * w, k * k * c))
-        cols.reshape(n, h, w, k, k, c)[...] = windows
-        out = cols @ self.weight.reshape(k * k * c, -1)
-        out += self.bias
+        cols = self._buffers.get(f"{name}_cols", (n * h * w, k * k * c + ones))
+        if ones and not cols[:, -1].all():  # a new buffer: its last column becomes ones
+            cols[:, -1] = 1
+        row, item = cols.strides[0], cols.itemsize
+        as_strided(cols, (n, h, w, k, k, c),
+                   (h * w * row, w * row, row, k * c * item, c * item, item))[...] = windows
+        return cols
+
+    def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        cols = self._im2col(x, "input", ones=True)
+        out = cols @ self._matrix
         if train:
             self._cols = cols
-        return out.reshape(n, h, w, -1)
+        return out.reshape(*x.shape[:3], -1)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
-        """Fill the gradients from ``grad_out`` (batch, h, w, out); return d loss / d x or None."""
+        """Fill the gradients from ``grad_out`` (batch, h, w, out); return d loss / d x or None.
+
+        The input gradient is the 'same' correlation of ``grad_out`` with the kernel flipped in
+        both directions and its channel axes swapped: one more im2col and one GEMM.
+        """
         k, (n, h, w, f) = self.kernel_size, grad_out.shape
-        c, pad = self.weight.shape[2], k // 2
-        grad = grad_out.reshape(n * h * w, f)
-        np.matmul(self._cols.T, grad, out=self.grad_weight.reshape(k * k * c, f))
-        np.sum(grad, axis=0, out=self.grad_bias)
+        np.matmul(self._cols.T, grad_out.reshape(n * h * w, f), out=self._grad_matrix)
         if not self.needs_input_grad:
             return None
-        grad_cols = self._buffers.get("grad_cols", (n * h * w, k * k * c))
-        np.matmul(grad, self.weight.reshape(k * k * c, f).T, out=grad_cols)
-        grad_cols = grad_cols.reshape(n, h, w, k, k, c)
-        grad_padded = self._buffers.get("grad_padded", (n, h + 2 * pad, w + 2 * pad, c), True)
-        for i in range(k):  # col2im: k*k whole-batch additions
-            for j in range(k):
-                grad_padded[:, i:i + h, j:j + w, :] += grad_cols[:, :, :, i, j, :]
-        return grad_padded[:, pad:pad + h, pad:pad + w, :]
+        flipped = self._buffers.get("flipped", (k, k, f, self.weight.shape[2]))
+        flipped[...] = self.weight[::-1, ::-1].transpose(0, 1, 3, 2)
+        cols = self._im2col(grad_out, "grad", ones=False)
+        return (cols @ flipped.reshape(k * k * f, -1)).reshape(n, h, w, -1)
 
     def parameters(self) -> list[np.ndarray]:
         return [self.weight, self.bias]
@@ -133,34 +146,39 @@ class MaxPool2D:
 
     def __init__(self) -> None:
         self._buffers: _Buffers | None = None
-        self._first: list[np.ndarray] = []
         self._shape: tuple[int, ...] = ()
+        # Which corner won: right over left in each row, bottom row over top row.
+        self._right: list[np.ndarray] = []
+        self._bottom: np.ndarray | None = None
 
-    def _corners(self, x: np.ndarray) -> list[np.ndarray]:
+    @staticmethod
+    def _corners(x: np.ndarray) -> list[np.ndarray]:
+        """Views of the top-left, top-right, bottom-left and bottom-right pixel of each window."""
         h, w = x.shape[1] // POOL * POOL, x.shape[2] // POOL * POOL
         return [x[:, i:h:POOL, j:w:POOL, :] for i in range(POOL) for j in range(POOL)]
 
     def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        corners = self._corners(x)
-        out = np.maximum(corners[0], corners[1])
-        for corner in corners[2:]:
-            np.maximum(out, corner, out=out)
+        top_left, top_right, bottom_left, bottom_right = self._corners(x)
+        top = np.maximum(top_left, top_right)
+        bottom = np.maximum(bottom_left, bottom_right)
         if train:
             self._shape = x.shape
-            taken = np.zeros(out.shape, dtype=bool)
-            self._first = []
-            for corner in corners:  # one-hot of the first maximum in each window
-                first = (corner == out) & ~taken
-                taken |= first
-                self._first.append(first)
-        return out
+            self._right = [top_right > top_left, bottom_right > bottom_left]
+            self._bottom = bottom > top
+        return np.maximum(top, bottom, out=top)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._buffers is None or self._buffers.dtype != grad_out.dtype:
             self._buffers = _Buffers(grad_out.dtype)
-        grad = self._buffers.get("grad", self._shape, zero=True)
-        for corner, first in zip(self._corners(grad), self._first, strict=True):
-            np.multiply(grad_out, first, out=corner)
+        # Pixels of an odd last row or column are never written: they stay zero.
+        grad = self._buffers.get("grad", self._shape)
+        top_left, top_right, bottom_left, bottom_right = self._corners(grad)
+        np.multiply(grad_out, self._bottom, out=bottom_left)  # the bottom row's share
+        np.subtract(grad_out, bottom_left, out=top_left)  # the top row's share (exact)
+        for left, right, right_won in ((top_left, top_right, self._right[0]),
+                                       (bottom_left, bottom_right, self._right[1])):
+            np.multiply(left, right_won, out=right)
+            left -= right
         return grad
 
     def parameters(self) -> list[np.ndarray]:
@@ -233,6 +251,10 @@ def conv_stack(image_shape: Sequence[int], channels: Sequence[int], kernel_size:
                ) -> tuple[list, int]:
     """Layers of one conv block per entry of ``channels``: conv, activation, 2×2 max-pool.
 
+    The activation is applied after the pooling: every activation of the static network is
+    non-decreasing, so max-pooling commutes with it and the result is the same, on a quarter of
+    the pixels.
+
     Parameters
     ----------
     image_shape : (height, width)
@@ -264,7 +286,7 @@ def conv_stack(image_shape: Sequence[int], channels: Sequence[int], kernel_size:
         fan_in = kernel_size * kernel_size * n_in
         layers += [Conv2D(n_in, int(n_out), kernel_size, rng,
                           init_scale(fan_in, kernel_size * kernel_size * int(n_out)), dtype),
-                   activation(), MaxPool2D()]
+                   MaxPool2D(), activation()]
         n_in = int(n_out)
     layers.append(Flatten((h, w, n_in)))
     return layers, h * w * n_in

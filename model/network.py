@@ -38,7 +38,8 @@ def _softmax(a: np.ndarray) -> np.ndarray:
     return e
 
 
-# name -> (f(a), f'(a) expressed through a and y = f(a))
+# name -> (f(a), f'(a) expressed through a and y = f(a)). All are non-decreasing, which lets
+# conv blocks pool before the activation (model/conv.py).
 ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     "sigmoid": (_sigmoid, lambda a, y: y * (1 - y)),
     "tanh": (np.tanh, lambda a, y: 1 - y * y),

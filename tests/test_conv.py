@@ -121,8 +121,8 @@ def test_first_conv_layer_skips_its_input_gradient():
 def test_layer_stack_names_and_config_round_trip():
     net = conv_net((28, 28), conv=(4, 8), hidden=(16,), activation="relu", dtype=np.float32)
     assert net.layer_stack() == [
-        "Reshape(28x28x1)", "Conv2D(1, 4, 3x3)", "Activation('relu')", "MaxPool2D(2x2)",
-        "Conv2D(4, 8, 3x3)", "Activation('relu')", "MaxPool2D(2x2)", "Flatten(7x7x8)",
+        "Reshape(28x28x1)", "Conv2D(1, 4, 3x3)", "MaxPool2D(2x2)", "Activation('relu')",
+        "Conv2D(4, 8, 3x3)", "MaxPool2D(2x2)", "Activation('relu')", "Flatten(7x7x8)",
         "Dense(392, 16)", "Activation('relu')", "Dense(16, 3)"]
     assert net.summary() == "static 784-conv3x3:4-pool-conv3x3:8-pool-16-3 relu/softmax"
     config = net.config()
