@@ -1,15 +1,23 @@
 """Convolutional layers and conv networks: gradients against finite differences, shapes, files."""
 
+import json
+from pathlib import Path
+
+import h5py
 import numpy as np
 import pytest
 
+from model.classifier import Classifier
 from model.conv import Conv2D, Flatten, MaxPool2D, pooled_shape
+from model.modelfile import ModelFileError, load_model, save_model
 from model.network import StaticNetwork
 from model.networks import network_from_config
+from model.preprocess import PreprocessConfig
 from model.train import TrainingConfig, one_hot, train
 from tests.test_network import numeric_gradients
 
 EPS = 1e-6
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
@@ -171,3 +179,85 @@ def test_pooled_shape_floors_odd_sides():
     assert pooled_shape((7, 9), 2) == (1, 2)
     with pytest.raises(ValueError, match="too small"):
         pooled_shape((7, 9), 3)
+
+
+def conv_classifier(seed=0):
+    rng = np.random.default_rng(seed)
+    config = PreprocessConfig(size=12, box=10)
+    net = StaticNetwork(config.n_inputs, [6], 3, rng=rng, conv=[3, 4])
+    x = rng.random((40, config.n_inputs), dtype=np.float32)
+    result = train(net, x, np.arange(40) % 3, TrainingConfig(epochs=2, validation_split=0.2))
+    return Classifier(net, ["a", "b", "ж"], config, result.history, {}, name="conv test")
+
+
+@pytest.fixture
+def conv_model_path(tmp_path):
+    path = tmp_path / "conv.h5"
+    save_model(conv_classifier(), path)
+    return path
+
+
+def test_conv_model_round_trip_gives_identical_predictions(conv_model_path):
+    loaded = load_model(conv_model_path)
+    x = np.random.default_rng(1).random((9, 144), dtype=np.float32)
+    np.testing.assert_array_equal(conv_classifier().predict_vectors(x), loaded.predict_vectors(x))
+    assert loaded.network.config() == conv_classifier().network.config()
+    with h5py.File(conv_model_path) as f:
+        assert list(f["weights"].attrs["layer_names"]) == ["conv_0", "conv_1", "dense_0",
+                                                           "dense_1"]
+        assert f["weights/conv_1/weight"].shape == (3, 3, 3, 4)
+
+
+def documented_reader() -> dict:
+    """The h5py + numpy script of docs/model-format.md, executed."""
+    text = (ROOT / "docs" / "model-format.md").read_text(encoding="utf-8")
+    section = text[text.index("## Reading a model without charrec"):]
+    code = section[section.index("```python") + len("```python"):]
+    namespace: dict = {}
+    exec(code[:code.index("```")], namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(("size", "conv", "kernel_size", "activation", "output"), [
+    (12, [3, 4], 3, "relu", "softmax"), (9, [2, 3], 5, "tanh", "sigmoid"),
+    (11, [2], 3, "leaky_relu", "linear"),
+])
+def test_the_documented_script_runs_a_saved_conv_net(tmp_path, size, conv, kernel_size,
+                                                     activation, output):
+    net = StaticNetwork(size * size, [5], 3, activation, output, rng=np.random.default_rng(2),
+                        conv=conv, kernel_size=kernel_size)
+    path = tmp_path / "conv.h5"
+    save_model(Classifier(net, ["a", "b", "c"], PreprocessConfig(size=size, box=size - 2)), path)
+    reader = documented_reader()
+    x = np.random.default_rng(3).random((7, size * size), dtype=np.float32)
+    np.testing.assert_allclose(reader["predict"](reader["load"](path), x), net(x),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_old_dense_files_still_load_and_the_script_reads_them():
+    path = ROOT / "tests" / "data" / "dense_v1.h5"  # written by charrec before conv layers
+    loaded = load_model(path)
+    assert loaded.network.summary() == "static 64-6-3 relu/softmax"
+    reader = documented_reader()
+    x = np.random.default_rng(0).random((5, 64), dtype=np.float32)
+    np.testing.assert_allclose(reader["predict"](reader["load"](path), x),
+                               loaded.predict_vectors(x), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda arch: arch.update(image_shape=[12, 13]), "invalid architecture: image shape"),
+    (lambda arch: arch.update(conv=[3, 4, 5, 6]), "invalid architecture: a 12x12 image is too"),
+    (lambda arch: arch.update(conv=[3, 0]), "invalid architecture: conv channel counts"),
+    (lambda arch: arch.update(conv=[3, 5]), r"conv_1/weight has shape \(3, 3, 3, 4\), the "
+                                            r"architecture needs \(3, 3, 3, 5\)"),
+    (lambda arch: arch.update(kernel_size=5), "conv_0/weight has shape"),
+])
+def test_conv_file_with_an_inconsistent_architecture_gives_one_error(conv_model_path, change,
+                                                                      message):
+    with h5py.File(conv_model_path, "r+") as f:
+        arch = json.loads(f.attrs["architecture"])
+        change(arch)
+        f.attrs["architecture"] = json.dumps(arch)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_model(conv_model_path)
+    assert "\n" not in str(info.value)
