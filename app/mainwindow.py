@@ -295,7 +295,6 @@ class MainWindow(QMainWindow):
 
         self.summary = QPushButton()
         self.summary.setFlat(True)
-        self.summary.setToolTip("Show the samples")
         self.summary.clicked.connect(lambda: (self.samples_dock.show(),
                                               self.samples_dock.raise_()))
         self.statusBar().addPermanentWidget(self.summary)
@@ -377,10 +376,14 @@ class MainWindow(QMainWindow):
     def _update_summary(self) -> None:
         counts = self.store.samples.counts()
         samples = f"{plural(sum(counts.values()), 'sample')}, {plural(len(counts), 'label')}"
-        model = "no model"
+        model, tip = "no model", "Show the samples"
         if self.classifier is not None:
-            model = f"model: {plural(len(self.classifier.labels), 'class', 'classes')}"
+            network = self.classifier.network
+            model = (f"model: {plural(len(self.classifier.labels), 'class', 'classes')}, "
+                     f"{network.summary()}")
+            tip += "\n\nModel layers, input to output:\n" + "\n".join(network.layer_stack())
         self.summary.setText(f"{samples} · {model}")
+        self.summary.setToolTip(tip)
 
     def _set_classifier(self, classifier: Classifier | None, path: Path | None,
                         modified: bool) -> None:

@@ -191,6 +191,10 @@ class Predictor:
         """Class probabilities (n_classes,) for one input vector (n_inputs,)."""
         return self(np.reshape(vector, (1, -1)))[0]
 
+    def layer_stack(self) -> list[str]:
+        """One line per layer, input to output (a network without layers: its summary)."""
+        return [self.summary()]
+
 
 class StaticNetwork(Predictor):
     """Feed-forward multilayer network trained by static backpropagation.

@@ -14,6 +14,8 @@ from model.network import StaticNetwork
 from model.networks import network_from_config
 from model.preprocess import PreprocessConfig
 from model.train import TrainingConfig, one_hot, train
+from tests.glyphs import write_folder
+from tests.test_cli import as_json, fails, ok
 from tests.test_network import numeric_gradients
 
 EPS = 1e-6
@@ -261,3 +263,35 @@ def test_conv_file_with_an_inconsistent_architecture_gives_one_error(conv_model_
     with pytest.raises(ModelFileError, match=message) as info:
         load_model(conv_model_path)
     assert "\n" not in str(info.value)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+def test_cli_trains_a_small_conv_net_and_info_shows_its_layers(tmp_path):
+    folder = write_folder(tmp_path / "shapes", per_class=6)
+    out = tmp_path / "conv.h5"
+    report = as_json(ok("train", folder, "--out", out, "--conv", "4,6", "--hidden", "8",
+                        "--epochs", "2", "--batch-size", "8", "--json"))
+    assert report["summary"] == "static 784-conv3x3:4-pool-conv3x3:6-pool-8-3 relu/softmax"
+    assert load_model(out).network.config()["conv"] == [4, 6]
+    text = ok("info", out).stdout
+    assert "layers      Reshape(28x28x1)" in text
+    assert "            Conv2D(4, 6, 3x3)" in text and "Flatten(7x7x6)" in text
+    assert as_json(ok("info", out, "--json"))["layers"][1] == "Conv2D(1, 4, 3x3)"
+    dense = as_json(ok("train", folder, "--out", tmp_path / "dense.h5", "--conv", "",
+                       "--hidden", "8", "--epochs", "1", "--json"))
+    assert dense["summary"] == "static 784-8-3 relu/softmax"
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--conv", "0"], "conv channel counts must be whole numbers from 1 to"),
+    (["--conv", "-3"], "conv channel counts must be whole numbers from 1 to"),
+    (["--conv", "4,x"], "--conv"),
+    (["--conv", "2,2,2,2,2"], "a 28x28 image is too small for 5 conv blocks"),
+    (["--conv", "4", "--type", "recurrent", "--hidden", "8"], "recurrent network is dense"),
+])
+def test_cli_rejects_bad_conv_architectures(tmp_path, flags, message):
+    folder = write_folder(tmp_path / "shapes", per_class=2)
+    out = tmp_path / "bad.h5"
+    assert message in fails("train", folder, "--out", out, *flags)
+    assert not out.exists()
