@@ -166,6 +166,10 @@ class TrainingForm(QWidget):
 
     # --- checking -----------------------------------------------------------------------------
 
+    def keeps_best(self) -> bool:
+        """Whether a cancelled run keeps its best weights so far (else the previous model)."""
+        return self.keep_best.isChecked()
+
     def check(self) -> bool:
         """Flag every invalid field (red border, tooltip, message); return whether all are valid.
 

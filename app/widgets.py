@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QFont, QResizeEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+
+LABEL_TIP = ("The character the drawing shows: any text up to 32 characters. Enter adds the "
+             "drawing as a sample.")
+LABEL_MAX_LENGTH = 32
+PROBLEM_BORDER = "border: 1px solid #d93025;"
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -83,3 +88,41 @@ class SquareColumn(QWidget):
                                (self.footer, self.footer.sizeHint().height())):
             widget.setGeometry(QRect(left, top, side, height))
             top += height + self.SPACING
+
+
+class LabelField(QLineEdit):
+    """The label of the next sample. Esc leaves the field (signal ``left``) instead of reaching
+    the window's Esc shortcut (Clear), and Ctrl+Z with no typing to undo undoes a stroke.
+
+    ``flag(problem)`` marks the text as refused until it is edited.
+    """
+
+    left = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setPlaceholderText("Label, e.g. a")
+        self.setMaxLength(LABEL_MAX_LENGTH)
+        self.setClearButtonEnabled(True)
+        self.flag("")
+        self.textChanged.connect(lambda: self.flag(""))
+
+    def flag(self, problem: str) -> None:
+        self.setStyleSheet(PROBLEM_BORDER if problem else "")
+        self.setToolTip(plain_tip(problem) if problem else LABEL_TIP)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Escape:
+                event.accept()  # a key press for the field, not the window's shortcut
+                return True
+            if event.matches(QKeySequence.StandardKey.Undo) and not self.isUndoAvailable():
+                event.ignore()  # nothing typed to undo: the window's Undo gets it
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.left.emit()
+            return
+        super().keyPressEvent(event)

@@ -27,7 +27,8 @@ REPORTS_PER_SECOND = 20
 
 @dataclass
 class TrainingJob:
-    """Everything one training run needs; ``init`` is the model to continue from, if any."""
+    """Everything one training run needs; ``init`` is the model to continue from, if any;
+    ``keep_best``: a cancelled run still yields its best weights so far."""
 
     images: np.ndarray
     labels: list[str]
@@ -35,6 +36,7 @@ class TrainingJob:
     config: TrainingConfig
     init: Classifier | None = None
     name: str = "untitled"
+    keep_best: bool = True
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class TrainingOutcome:
     classifier: Classifier
     result: TrainingResult
     previous_epochs: int
+    continued: bool = False
+    keep_best: bool = True
     evaluation: dict[str, Any] | None = None
     mistakes: list[Mistake] = field(default_factory=list)
 
@@ -62,6 +66,14 @@ class TrainingOutcome:
         """Epochs this run completed (a continued model's history includes earlier runs)."""
         return len(self.result.history) - self.previous_epochs
 
+    @property
+    def kept(self) -> bool:
+        """Whether the trained model replaces the current one (a cancelled run's only when
+        it keeps its best weights and trained at least one epoch)."""
+        if self.result.stopped != "cancelled":
+            return True
+        return self.keep_best and self.new_epochs > 0
+
 
 def run_job(job: TrainingJob, progress: Callable[[Progress], None] | None = None,
             cancel: CancelToken | None = None) -> TrainingOutcome:
@@ -69,7 +81,8 @@ def run_job(job: TrainingJob, progress: Callable[[Progress], None] | None = None
     classifier, result = fit_classifier(job.images, job.labels, job.settings, job.config,
                                         init=job.init, name=job.name, progress=progress,
                                         cancel=cancel)
-    outcome = TrainingOutcome(classifier, result, len(job.init.history) if job.init else 0)
+    outcome = TrainingOutcome(classifier, result, len(job.init.history) if job.init else 0,
+                              continued=job.init is not None, keep_best=job.keep_best)
     held_out = result.validation_indices
     if held_out is not None and len(held_out):
         images = job.images[held_out]

@@ -105,8 +105,10 @@ def make_window(qtbot, data_dir, settings, messages):
     windows = []
 
     def make(model_path: Path | None = None) -> MainWindow:
-        window = MainWindow(data_dir, settings, model_path)
+        window = MainWindow(data_dir, settings)
         qtbot.addWidget(window)
+        if model_path is not None:
+            window.open_model_file(model_path)
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)
@@ -115,7 +117,7 @@ def make_window(qtbot, data_dir, settings, messages):
     yield make
     for window in windows:
         window.runner.stop()
-        window.setWindowModified(False)
+        window.document.modified = False
         window.close()
 
 
