@@ -16,7 +16,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
@@ -39,11 +38,11 @@ from .errors import first_line, log, message_box, show_error
 from .image_input import ImageInput
 from .model_document import ModelDocument
 from .places import Places
-from .prediction import PredictionPanel
+from .prediction import PANEL_MAX_WIDTH, PredictionPanel
 from .predictor import LivePredictor
 from .samples_panel import SamplesPanel, SampleStore
 from .training_panel import TrainingPanel
-from .widgets import LabelField, SquareColumn, menu_text, plain_label, plural
+from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label, plural
 from .worker import TrainingJob, TrainingOutcome, TrainingRunner
 
 SAMPLES_FILE = "samples.h5"
@@ -129,16 +128,8 @@ class MainWindow(QMainWindow):
         column.addLayout(row)
         column.addWidget(self.canvas_note)
 
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.VLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(10, 8, 4, 10)
-        layout.setSpacing(8)
-        layout.addWidget(SquareColumn(self.action_set.canvas_toolbar(), self.canvas, footer), 3)
-        layout.addWidget(line)
-        layout.addWidget(self.prediction, 1)
+        column = SquareColumn(self.action_set.canvas_toolbar(), self.canvas, footer)
+        central = SquareBeside(column, self.prediction, PANEL_MAX_WIDTH)
         self.setCentralWidget(central)
 
     def _make_docks(self) -> None:

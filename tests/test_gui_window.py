@@ -4,14 +4,19 @@ window at its minimum size."""
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
 import app.model_document
 from app.actions import plain_action_text
 from app.mainwindow import CANVAS_MIN_SIDE, DOCK_WIDTH
+from app.prediction import PANEL_WIDTH, PredictionPanel
+from app.recognition import Recognition
+from app.widgets import LABEL_MAX_LENGTH, FittedLabel
 from tests.test_gui import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
 
 
@@ -129,3 +134,57 @@ def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
         assert widget.isVisible() and widget.width() > 0
         right = widget.mapTo(window, widget.rect().topRight()).x()
         assert right <= window.width()
+
+
+def shown_panel(qtbot, width: int) -> PredictionPanel:
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def fits(label: QLabel, text: str) -> bool:
+    """Whether ``text`` as ``label`` lays it out (wrapped at its width) fits inside it."""
+    box = label.contentsRect()
+    needed = QFontMetrics(label.font()).boundingRect(box, int(Qt.TextFlag.TextWordWrap), text)
+    return needed.width() <= box.width() and needed.height() <= label.height()
+
+
+def test_long_labels_are_never_cut_in_the_big_display(qtbot):
+    panel = shown_panel(qtbot, PANEL_WIDTH)
+    seen = np.zeros((28, 28), np.float32)
+    for label in ("7", "triangle", "Rumpelstilzchen", "x" * LABEL_MAX_LENGTH):
+        panel.show_recognition(Recognition([(label, 0.9)], seen))
+        QApplication.processEvents()
+        assert panel.best.fitted_text() == label
+        assert panel.best.text().replace(FittedLabel.BREAK, "") == label
+        assert fits(panel.best, panel.best.text()), label
+    panel.show_recognition(Recognition([("7", 0.9)], seen))
+    big = panel.best.font().pointSizeF()
+    panel.show_recognition(Recognition([("triangle", 0.9)], seen))
+    assert panel.best.font().pointSizeF() < big  # smaller, not cut
+
+
+def test_long_labels_in_the_top_five_end_in_an_ellipsis(qtbot):
+    panel = shown_panel(qtbot, PANEL_WIDTH)
+    long_label = "a label far too long for the column"
+    panel.show_recognition(Recognition([("7", 0.6), (long_label, 0.3), ("1", 0.1)],
+                                       np.zeros((28, 28), np.float32)))
+    QApplication.processEvents()
+    (first, _, _), (second, bar, _), _ = panel.rows[:3]
+    assert first.shown_text() == "7"
+    assert second.shown_text().endswith("…") and long_label.startswith(
+        second.shown_text()[:-1])
+    assert long_label in second.toolTip()
+    assert bar.width() >= 40  # the bar keeps room beside the name
+
+
+def test_the_prediction_column_grows_in_a_wide_window(qtbot, window):
+    narrow = window.prediction.width()
+    window.resize(1800, 900)
+    qtbot.waitUntil(lambda: window.width() == 1800, timeout=2000)
+    QApplication.processEvents()
+    assert window.prediction.width() > narrow
+    assert window.prediction.width() > PANEL_WIDTH
