@@ -10,10 +10,11 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from model.errors import first_line
 from model.preprocess import ImageError, load_image
 
 from .canvas import Canvas
-from .errors import first_line, show_error
+from .errors import show_error
 from .places import Places
 from .qtimages import pil_from_qimage
 

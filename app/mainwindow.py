@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from model.builtin import BUILTIN_NAMES, builtin_path
 from model.classifier import Classifier
+from model.errors import first_line
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError
 from model.samples import SampleSetError
@@ -34,7 +35,7 @@ from model.train import History
 
 from .actions import WindowActions, icon
 from .canvas import Canvas
-from .errors import first_line, log, message_box, show_error
+from .errors import log, message_box, show_error
 from .image_input import ImageInput
 from .model_document import ModelDocument
 from .places import Places
@@ -43,7 +44,7 @@ from .predictor import LivePredictor
 from .samples_panel import SamplesPanel, SampleStore
 from .training_panel import TrainingPanel
 from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label, plural
-from .worker import TrainingJob, TrainingOutcome, TrainingRunner
+from .worker import FinishedRun, TrainingJob, TrainingRunner
 
 SAMPLES_FILE = "samples.h5"
 STATUS_MS = 8000
@@ -416,13 +417,13 @@ class MainWindow(QMainWindow):
         self.action_set.while_training(running, [self.builtin_menu.menuAction(),
                                               self.recent_menu.menuAction()])
 
-    def _training_finished(self, outcome: TrainingOutcome) -> None:
-        if outcome.kept:
-            path = self.model_path if outcome.continued else None
-            self.document.set(outcome.classifier, path, modified=True)
+    def _training_finished(self, run: FinishedRun) -> None:
+        if run.kept:
+            path = self.model_path if run.job.init is not None else None
+            self.document.set(run.outcome.classifier, path, modified=True)
         else:
             self._model_changed()
-        self.training_panel.show_outcome(outcome)
+        self.training_panel.show_outcome(run)
 
     def _training_failed(self, message: str) -> None:
         self._model_changed()

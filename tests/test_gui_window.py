@@ -15,8 +15,8 @@ import app.model_document
 from app.actions import plain_action_text
 from app.mainwindow import CANVAS_MIN_SIDE, DOCK_WIDTH
 from app.prediction import PANEL_WIDTH, PredictionPanel
-from app.recognition import Recognition
 from app.widgets import LABEL_MAX_LENGTH, FittedLabel
+from model.recognition import Recognition
 from tests.test_gui import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
 
 
