@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from model import __version__
 from model.errors import TrainingError, first_line
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError, ImageError
@@ -34,7 +35,10 @@ class Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit code. Errors never show a traceback."""
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:  # options alone, e.g. "charrec --": no app to open then
+            parser.error("name a command, or run charrec without arguments to open the app")
         return args.run(args)
     except KNOWN_ERRORS as exc:
         return _fail(first_line(exc), getattr(exc, "exit_code", 1))
@@ -45,9 +49,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="Recognise drawn or scanned characters with a "
+    parser = Parser(prog=PROG, usage=f"{PROG} [-h] [-V] [COMMAND ...]",
+                    description="Recognise drawn or scanned characters with a "
                     "backpropagation network; without a command, open the desktop app.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("-V", "--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     for add in (add_import, add_train, add_evaluate, add_predict, add_info):
         add(commands)
     return parser
