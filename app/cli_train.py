@@ -33,7 +33,7 @@ from .cli_common import (
     print_skipped,
     skipped_json,
 )
-from .text import duration
+from .text import duration, plural
 
 MAX_CONFUSION_COLUMNS = 20
 
@@ -59,7 +59,7 @@ def run_import(args) -> int:
     if args.json:
         return print_json({"out": str(samples.path), "added": report.added,
                             "total": len(samples), "skipped": skipped_json(report.skipped)})
-    print(f"added {sum(report.added.values())} samples to {samples.path} "
+    print(f"added {plural(sum(report.added.values()), 'sample')} to {samples.path} "
           f"(now {len(samples)}):")
     print_rows(report.added.items())
     print_skipped(report.skipped)
@@ -145,13 +145,13 @@ def run_train(args) -> int:
     }
     if args.json:
         return print_json(report)
-    print(f"trained {report['summary']} on {report['n_samples']} samples "
-          f"({len(classifier.labels)} classes) in {result.seconds:.1f} s "
+    print(f"trained {report['summary']} on {plural(report['n_samples'], 'sample')} "
+          f"({plural(len(classifier.labels), 'class', 'classes')}) in {result.seconds:.1f} s "
           f"({result.samples_per_second:.0f} samples/s)")
     val = ("" if val_accuracy is None
            else f", validation accuracy {val_accuracy:.1%} (epoch {best})")
-    print(f"{result.epochs_run} epochs ({result.stopped}): final loss {report['loss']:.4f}, "
-          f"training accuracy {report['accuracy']:.1%}{val}")
+    print(f"{plural(result.epochs_run, 'epoch')} ({result.stopped}): final loss "
+          f"{report['loss']:.4f}, training accuracy {report['accuracy']:.1%}{val}")
     print_skipped(data.skipped)
     print(f"saved {out}")
     return 0

@@ -42,12 +42,14 @@ from .places import Places
 from .prediction import PANEL_MAX_WIDTH, PredictionPanel
 from .predictor import LivePredictor
 from .samples_panel import SamplesPanel, SampleStore
+from .text import plural
 from .training_panel import TrainingPanel
-from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label, plural
+from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label
 from .worker import FinishedRun, TrainingJob, TrainingRunner
 
 SAMPLES_FILE = "samples.h5"
 STATUS_MS = 8000
+STATUS_GAP = 40  # pixels between a status message and the sample counter
 DEFAULT_SIZE = QSize(1100, 720)
 MINIMUM_SIZE = QSize(860, 560)
 DOCK_WIDTH = 410
@@ -239,7 +241,13 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def status(self, text: str) -> None:
-        self.statusBar().showMessage(text, STATUS_MS)
+        """Show ``text`` for a while, shortened with "…" (whole in the tooltip) rather than
+        running into the sample counter on the right."""
+        bar = self.statusBar()
+        room = max(60, bar.width() - self.summary.sizeHint().width() - STATUS_GAP)
+        shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
+        bar.showMessage(shown, STATUS_MS)
+        bar.setToolTip(text if shown != text else "")
 
     # --- the model ----------------------------------------------------------------------------
 

@@ -15,3 +15,8 @@ def duration(seconds: float) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """"1 sample", "3 samples"; ``nouns`` for an irregular plural ("classes")."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
 from model.train import History, Progress
 
 from .results import ConfusionView, MistakesView
-from .text import duration
+from .text import duration, plural
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
-from .widgets import plain_label, plural
+from .widgets import plain_label
 from .worker import FinishedRun
 
 PROGRESS_STEPS = 1000
@@ -53,6 +53,7 @@ class TrainingPanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(12)
         self.status = plain_label(IDLE)
+        self.status.setWordWrap(True)  # long messages take two lines rather than being cut
         self.chart = TrainingChart()
         self.confusion = ConfusionView()
         self.mistakes = MistakesView()

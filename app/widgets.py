@@ -30,11 +30,6 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """"1 sample", "3 samples"; ``nouns`` for an irregular plural ("classes")."""
-    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
-
-
 def plain_tip(text: str) -> str:
     """A tooltip that shows ``text`` literally (Qt would render text that looks like HTML)."""
     return f"<p style='white-space:pre'>{html.escape(text)}</p>"

@@ -188,3 +188,36 @@ def test_the_prediction_column_grows_in_a_wide_window(qtbot, window):
     QApplication.processEvents()
     assert window.prediction.width() > narrow
     assert window.prediction.width() > PANEL_WIDTH
+
+
+def test_a_long_status_message_stops_short_of_the_sample_counter(qtbot, window):
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=2000)
+    text = "Opened a model with a long name: " + "it knows many characters, " * 8
+    window.status(text)
+    shown = window.statusBar().currentMessage()
+    assert shown.endswith("…") and text.startswith(shown[:-1])
+    assert window.statusBar().toolTip() == text
+    width = window.statusBar().fontMetrics().horizontalAdvance(shown)
+    assert width < window.summary.geometry().left()
+    window.status("Saved.")
+    assert window.statusBar().currentMessage() == "Saved." and not window.statusBar().toolTip()
+
+
+def test_form_messages_name_the_field_once(qtbot, window):
+    form = window.training_panel.form
+    form.hidden.setText("many")
+    form.learning_rate.setText("fast")
+    assert not form.check()
+    assert form.error.text().splitlines() == [
+        "Hidden layers: whole numbers separated by commas, e.g. 256,128",
+        "Learning rate must be a number, e.g. 0.001"]
+    assert form.learning_rate.toolTip() == "Learning rate must be a number, e.g. 0.001"
+
+
+def test_adding_one_sample_says_one_sample(qtbot, make_window):
+    window = make_window()
+    draw_shape(window.canvas, "|")
+    window.label_edit.setText("|")
+    window.add_button.click()
+    assert window.statusBar().currentMessage().endswith("1 sample in all.")
