@@ -28,8 +28,7 @@ def message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text
 
 
 def show_error(parent: QWidget | None, title: str, text: str) -> None:
-    """A warning box; the engine's lower-case one-line messages start with a capital here."""
-    message_box(parent, QMessageBox.Icon.Warning, title, text[:1].upper() + text[1:]).exec()
+    message_box(parent, QMessageBox.Icon.Warning, title, text).exec()
 
 
 def setup_logging(folder: Path) -> Path:

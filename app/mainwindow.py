@@ -42,7 +42,7 @@ from .places import Places
 from .prediction import PANEL_MAX_WIDTH, PredictionPanel
 from .predictor import LivePredictor
 from .samples_panel import SamplesPanel, SampleStore
-from .text import plural
+from .text import plural, sentence
 from .training_panel import TrainingPanel
 from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label
 from .worker import FinishedRun, TrainingJob, TrainingRunner
@@ -436,4 +436,4 @@ class MainWindow(QMainWindow):
     def _training_failed(self, message: str) -> None:
         self._model_changed()
         self.training_panel.show_failure(message)
-        show_error(self, "Training failed", message)
+        show_error(self, "Training failed", sentence(message))

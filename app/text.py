@@ -20,3 +20,8 @@ def duration(seconds: float) -> str:
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """"1 sample", "3 samples"; ``nouns`` for an irregular plural ("classes")."""
     return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def sentence(text: str) -> str:
+    """An engine message (lower case, made to follow "error: ") as a sentence of its own."""
+    return text[:1].upper() + text[1:]

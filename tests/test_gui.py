@@ -436,6 +436,7 @@ def test_training_errors_are_messages(qtbot, make_window, messages):
     with qtbot.waitSignal(window.runner.failed, timeout=TRAIN_TIMEOUT_MS):
         window.training_panel.train_button.click()
     assert messages.boxes and "two different labels" in messages.texts[-1]
+    assert messages.texts[-1].startswith("Training needs")  # a sentence, not a CLI error tail
     assert window.classifier is None
     assert "Training failed" in window.training_panel.status.text()
 
@@ -451,7 +452,7 @@ def test_invalid_fields_are_flagged_and_disable_training(qtbot, window):
     form.learning_rate.setText("-1")
     assert form.hidden.property("invalid") is False
     assert form.learning_rate.property("invalid") is True
-    assert "learning rate" in form.learning_rate.toolTip()
+    assert form.learning_rate.toolTip().startswith("Learning rate must be a positive number")
     assert not panel.train_button.isEnabled()
     form.learning_rate.setText("0.01")
     assert panel.train_button.isEnabled() and form.error.isHidden()
