@@ -21,13 +21,14 @@ from typing import Any, TextIO
 from model.builtin import default_model_path, resolve_model
 from model.classifier import Classifier
 from model.fit import ModelSettings, evaluate_classifier, fit_classifier
+from model.imagefolders import import_images, load_dataset
 from model.modelfile import ModelFileError, load_model, save_model
 from model.network import ACTIVATIONS
 from model.networks import NETWORK_TYPES
 from model.optim import OPTIMIZERS
 from model.preprocess import EmptyGlyphError, ImageError, load_image
 from model.reading import read_line
-from model.samples import SampleSet, SampleSetError, import_images, load_dataset
+from model.samples import SampleSet, SampleSetError
 from model.train import CancelToken, Progress, TrainingConfig, TrainingError
 
 PROG = "charrec"

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.samples import ImportReport, SampleSet, SampleSetError, import_images
+from model.imagefolders import ImportReport, import_images
+from model.samples import SampleSet, SampleSetError
 
 from .errors import first_line, message_box, show_error
 from .places import Places
