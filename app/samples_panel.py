@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.errors import first_line
 from model.imagefolders import ImportReport, import_images
 from model.samples import SampleSet, SampleSetError
 
-from .errors import first_line, message_box, show_error
+from .errors import message_box, show_error
 from .places import Places
 from .qtimages import ink_pixmap
 from .widgets import plain_label, plain_tip, plural

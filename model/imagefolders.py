@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .errors import first_line
 from .preprocess import EmptyGlyphError, ImageError, load_image, working_image
 from .samples import SampleRows, SampleSet, SampleSetError, checked_label, new_rows
 
@@ -162,7 +163,7 @@ def _read(found: Sequence[tuple[Path, str]], loaded: LoadedImages) -> SampleRows
             image, warning = read_image(path)
             images.append(working_image(image))
         except (ImageError, EmptyGlyphError) as exc:
-            loaded.skipped.append((str(path), _first_line(exc)))
+            loaded.skipped.append((str(path), first_line(exc)))
             continue
         if warning is not None:
             loaded.damaged.append((str(path), warning))
@@ -196,7 +197,7 @@ def _entries(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
-        skipped.append((str(folder), f"the folder cannot be read ({_first_line(exc)})"))
+        skipped.append((str(folder), f"the folder cannot be read ({first_line(exc)})"))
         return []
     visible = []
     for entry in entries:
@@ -234,12 +235,8 @@ def _folder_labels(root: Path) -> dict[str, str]:
     try:
         names = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SampleSetError(f"{path} cannot be read: {_first_line(exc)}") from None
+        raise SampleSetError(f"{path} cannot be read: {first_line(exc)}") from None
     if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
         raise SampleSetError(f"{path} must be a JSON object mapping folder names to labels")
     return names
 
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

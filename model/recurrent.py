@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import TrainingError
 from .network import (
     ACTIVATIONS,
     DEFAULT_DTYPE,
@@ -53,7 +54,6 @@ from .network import (
     output_and_loss,
     output_function,
 )
-from .train import TrainingError
 
 # Largest slope of each activation: the map is a contraction when ||W||_2 * MAX_SLOPE < 1.
 MAX_SLOPE: dict[str, float] = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0}
@@ -231,8 +231,10 @@ class RecurrentNetwork(Predictor):
     """
 
     kind = "recurrent"
+    default_activation = "tanh"  # the fixed-point iteration needs a bounded function
 
-    def __init__(self, n_inputs: int, hidden: int, n_classes: int, activation: str = "tanh",
+    def __init__(self, n_inputs: int, hidden: int, n_classes: int,
+                 activation: str = default_activation,
                  output: str = "softmax", rng: np.random.Generator | None = None,
                  dtype=DEFAULT_DTYPE, max_iter: int = 50, tol: float = 1e-4,
                  solver: str = "picard", memory: int = 5, spectral_bound: float | None = None,

@@ -35,6 +35,7 @@ import h5py
 import numpy as np
 
 from .atomic import interrupts_deferred
+from .errors import first_line
 from .fileformat import check_header
 from .filelock import write_lock
 from .h5checks import UnsafeFileError, check_file, checked_dataset
@@ -167,7 +168,7 @@ def write_rows(path: Path, rows: SampleRows) -> FileState:
                                  maxshape=(None,), chunks=(TEXT_CHUNK,))
             f.attrs["count"] = len(rows)
     except OSError as exc:
-        raise SampleSetError(f"cannot write {path}: {_first_line(exc)}") from None
+        raise SampleSetError(f"cannot write {path}: {first_line(exc)}") from None
     return _state(path, len(rows))
 
 
@@ -191,7 +192,7 @@ def append_rows(path: Path, rows: SampleRows) -> FileState:
     except SampleSetError:
         raise
     except (OSError, KeyError, ValueError, TypeError) as exc:
-        raise SampleSetError(f"cannot add to {path.name}: {_first_line(exc)}") from None
+        raise SampleSetError(f"cannot add to {path.name}: {first_line(exc)}") from None
     return _state(path, n + k)
 
 
@@ -217,7 +218,7 @@ class _reading:
         except (OSError, KeyError, ValueError, TypeError) as exc:
             self.__exit__()
             raise SampleSetError(f"{path.name} is damaged and cannot be read "
-                                 f"({_first_line(exc)})") from None
+                                 f"({first_line(exc)})") from None
 
     def __exit__(self, *exc_info) -> None:
         if getattr(self, "file", None) is not None:
@@ -296,9 +297,4 @@ def _flagged(exc: OSError) -> bool:
 def _busy(exc: OSError) -> bool:
     """True for HDF5's refusal of a file another process has locked this moment."""
     return "unable to lock file" in str(exc)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 

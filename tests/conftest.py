@@ -105,7 +105,9 @@ def make_window(qtbot, data_dir, settings, messages):
     windows = []
 
     def make(model_path: Path | None = None) -> MainWindow:
-        window = MainWindow(data_dir, settings, model_path)
+        window = MainWindow(data_dir, settings)
+        if model_path is not None:
+            window.open_model_file(model_path)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from model.fit import ModelSettings, evaluate_classifier, fit_classifier
+from model.evaluation import evaluate_classifier
+from model.fit import ModelSettings, fit_classifier
 from model.preprocess import PreprocessConfig
 from model.samples import SampleSet
 from model.train import TrainingConfig, TrainingError
@@ -35,9 +36,9 @@ def test_fit_learns_held_out_shapes_and_records_the_run(trained):
     assert classifier.name == "shapes"
     test_images, test_labels = shapes(10, seed=1)
     score = evaluate_classifier(classifier, test_images, test_labels)
-    assert score["accuracy"] >= 0.9
-    assert score["n"] == 30 and sum(map(sum, score["confusion"])) == 30
-    assert set(score["per_class"]) == {"bar", "cross", "ring"}
+    assert score.accuracy >= 0.9
+    assert score.n == 30 and sum(map(sum, score.confusion)) == 30
+    assert set(score.per_class) == {"bar", "cross", "ring"}
     assert classifier.training["n_samples"] == 60
     assert classifier.training["class_counts"] == {"bar": 20, "cross": 20, "ring": 20}
     assert len(classifier.history) == result.epochs_run == 8
@@ -50,7 +51,7 @@ def test_working_images_from_a_sample_set_train_too():
     samples.add_many(images, labels, ["drawn"] * len(labels))
     classifier, _ = fit_classifier(samples.images(), samples.labels(), SMALL, FAST)
     score = evaluate_classifier(classifier, *shapes(8, seed=2))
-    assert score["accuracy"] >= 0.85
+    assert score.accuracy >= 0.85
 
 
 def test_continuing_never_changes_the_original_and_grows_the_output(trained):
@@ -68,7 +69,7 @@ def test_continuing_never_changes_the_original_and_grows_the_output(trained):
     assert grown.network.n_classes == 4
     assert len(grown.history) == len(original.history) + result.epochs_run
     assert grown.training["continued_from"] == "shapes"
-    assert evaluate_classifier(grown, *shapes(8, seed=5))["accuracy"] >= 0.85
+    assert evaluate_classifier(grown, *shapes(8, seed=5)).accuracy >= 0.85
 
 
 def test_a_recurrent_network_trains_through_the_same_pipeline():
@@ -78,16 +79,16 @@ def test_a_recurrent_network_trains_through_the_same_pipeline():
     classifier, _ = fit_classifier(images, labels, settings, FAST)
     assert classifier.network.kind == "recurrent"
     assert "mean_iterations" in classifier.history.extras
-    assert evaluate_classifier(classifier, *shapes(8, seed=6))["accuracy"] >= 0.85
+    assert evaluate_classifier(classifier, *shapes(8, seed=6)).accuracy >= 0.85
 
 
 def test_unknown_labels_count_as_errors(trained):
     classifier, _ = trained
     images, _ = shapes(3, seed=7, names=("bar",))
     score = evaluate_classifier(classifier, images, ["?"] * 3)
-    assert score["accuracy"] == 0
-    assert score["unknown_labels"] == ["?"]
-    assert score["classes"][-1] == "?"
+    assert score.accuracy == 0
+    assert score.unknown_labels == ["?"]
+    assert score.classes[-1] == "?"
 
 
 @pytest.mark.parametrize(("settings", "config", "message"), [

@@ -126,7 +126,7 @@ def test_prediction_runs_while_the_stroke_is_drawn(qtbot, window):
 
 def test_a_low_probability_shows_as_unsure(qtbot):
     from app.prediction import PredictionPanel
-    from app.recognition import Recognition
+    from model.recognition import Recognition
 
     panel = PredictionPanel()
     qtbot.addWidget(panel)
@@ -468,7 +468,7 @@ def test_recurrent_settings_when_available(qtbot, window):
         pytest.skip("no recurrent network type")
     form.network_type.setCurrentIndex(form.network_type.findData("recurrent"))
     assert form.tol.isEnabled() and form.max_iter.isEnabled()
-    assert form.hidden.text() == str(ModelSettings().hidden[0])  # one layer of the default
+    assert form.hidden.text() == str(ModelSettings().hidden_sizes[0])  # one layer of the default
     form.hidden.setText("32,16")
     assert form.hidden.property("invalid") is True
     form.hidden.setText("32")
@@ -501,7 +501,7 @@ def test_train_a_recurrent_network_and_chart_its_relaxation(qtbot, make_window):
 
 
 def test_durations_read_naturally():
-    from app.training_panel import duration
+    from app.text import duration
 
     assert [duration(s) for s in (0.42, 12, 185, 3720)] == ["0.4 s", "12 s", "3 min 05 s",
                                                             "1 h 02 min"]
@@ -509,7 +509,7 @@ def test_durations_read_naturally():
 
 def test_misclassified_samples_open_enlarged(qtbot, monkeypatch):
     from app.results import MistakeDialog, MistakesView
-    from app.worker import Mistake
+    from model.evaluation import Mistake
 
     shown = []
     monkeypatch.setattr(MistakeDialog, "exec", lambda dialog: shown.append(dialog))
@@ -545,7 +545,7 @@ def test_worker_throttles_progress_but_reports_every_epoch(qtbot):
     assert sum(r.epoch_done for r in reports) == 4
     seconds = outcome.result.seconds
     assert len(reports) - 4 <= seconds * REPORTS_PER_SECOND + 4 < 4 * 24  # 24 batches an epoch
-    assert outcome.evaluation["n"] == len(outcome.result.validation_indices) == 6
+    assert outcome.evaluation.n == len(outcome.result.validation_indices) == 6
 
 
 # --- model files ------------------------------------------------------------------------------
