@@ -55,13 +55,13 @@ def checked_dataset(group: h5py.Group, key: str, where: str, max_shape: tuple[in
     data = group[key]
     shape = data.shape
     if shape is None or len(shape) != len(max_shape):
-        raise UnsafeFileError(f"'{where}' has shape {shape}, expected {len(max_shape)} "
+        raise UnsafeFileError(f"has '{where}' of shape {shape}, expected {len(max_shape)} "
                               "dimension" + "s" * (len(max_shape) != 1))
     if any(n > limit for n, limit in zip(shape, max_shape, strict=True)):
-        raise UnsafeFileError(f"'{where}' claims shape {shape}, more than charrec reads "
+        raise UnsafeFileError(f"has '{where}' of shape {shape}, more than charrec reads "
                               f"(at most {max_shape})")
     if _kind(data) not in kinds:
-        raise UnsafeFileError(f"'{where}' has type {data.dtype}, not "
+        raise UnsafeFileError(f"has '{where}' of type {data.dtype}, expected "
                               + " or ".join(KIND_NAMES[k] for k in kinds))
     return data
 

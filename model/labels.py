@@ -48,4 +48,5 @@ def check_stored_labels(labels: list[str], where: str, first: int = 0) -> None:
         except LabelError as exc:
             raise LabelError(f"{where} {i} is invalid: {exc}") from None
         if valid != label:
-            raise LabelError(f"{where} {i} ({label!r}) is not in normal form")
+            raise LabelError(f"{where} {i} is invalid: {label!r} has surrounding spaces or is "
+                             "not in Unicode normal form")
