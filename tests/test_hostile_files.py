@@ -69,13 +69,13 @@ def test_an_architecture_of_sixty_huge_layers_is_refused_before_it_is_built(mode
         architecture = json.loads(f.attrs["architecture"])
         f.attrs["architecture"] = json.dumps({**architecture, "hidden": [8192] * 60})
     # building it would take 16 GB of random weights (and the test would never end)
-    with pytest.raises(ModelFileError, match="3,96[0-9,]+ weights is larger than the limit"):
+    with pytest.raises(ModelFileError, match=r"3,96[0-9,]+ weights is larger than the limit"):
         load_model(model_path)
 
 
 def test_stored_weights_beyond_the_limit_are_refused_unread(model_path):
     claim(model_path, "weights/dense_0/weight", (10**5, 10**4), np.float32)
-    with pytest.raises(ModelFileError, match="1,000,0[0-9,]+ weights, more than the limit"):
+    with pytest.raises(ModelFileError, match=r"1,000,0[0-9,]+ weights, more than the limit"):
         load_model(model_path)
 
 
@@ -127,7 +127,7 @@ def test_model_labels_are_checked_on_load(model_path, label):
         labels = list(f["labels"].asstr()[()])
         del f["labels"]
         f.create_dataset("labels", data=[label, *labels[1:]], dtype=h5py.string_dtype("utf-8"))
-    with pytest.raises(ModelFileError, match="model.h5: class 0 is invalid"):
+    with pytest.raises(ModelFileError, match=r"model\.h5: class 0 is invalid"):
         load_model(model_path)
 
 
@@ -163,5 +163,5 @@ def test_a_sample_set_with_external_storage_is_refused(samples_path, secret):
 def test_sample_labels_are_checked_on_load(samples_path, label):
     with h5py.File(samples_path, "r+", libver="latest") as f:
         f["labels"][1] = label
-    with pytest.raises(SampleSetError, match="samples.h5: the label of sample 1 is invalid"):
+    with pytest.raises(SampleSetError, match=r"samples\.h5: the label of sample 1 is invalid"):
         SampleSet(samples_path)
