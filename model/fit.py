@@ -240,7 +240,28 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
     if held_out is not None and len(held_out):
         outcome.evaluation = evaluate_classifier(classifier, images[held_out],
                                                  [str(labels[i]) for i in held_out])
+    if result.stopped != "cancelled":
+        _check_better_than_chance(outcome, [str(label) for label in labels])
     return outcome
+
+
+def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
+    """Raise TrainingError when the model does no better than always giving the most common
+    label: held-out accuracy if samples were held out, else training accuracy."""
+    held_out = outcome.result.validation_indices
+    if outcome.evaluation is not None:
+        accuracy, measured, where = (outcome.evaluation.accuracy,
+                                     [labels[i] for i in held_out], "held-out")
+    elif len(outcome.classifier.history):
+        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
+    else:
+        return
+    label, count = Counter(measured).most_common(1)[0]
+    chance = count / len(measured)
+    if accuracy <= chance:
+        raise TrainingError(f"training failed: {accuracy:.1%} accuracy on the {where} samples is "
+                            f"no better than always answering {label!r} ({chance:.1%}); the "
+                            "model was not kept (a smaller learning rate may help)")
 
 
 def _copy_network(network, n_classes: int, rng: np.random.Generator):

@@ -88,6 +88,12 @@ def clear_write_flags(path: Path) -> bool:
     return True
 
 
+def utf8(text: str) -> str:
+    """``text`` with the undecodable bytes of a file name replaced, so that HDF5 can store it
+    as UTF-8."""
+    return os.fsencode(text).decode("utf-8", "replace")
+
+
 def lookup3(data: bytes, initval: int = 0) -> int:
     """Bob Jenkins' lookup3 ``hashlittle`` (2006), the checksum of HDF5's metadata."""
     length = len(data)

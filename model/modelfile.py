@@ -21,7 +21,7 @@ from .classifier import Classifier
 from .errors import first_line
 from .fileformat import check_header
 from .h5checks import UnsafeFileError, check_file, checked_dataset
-from .h5io import hdf5_writer
+from .h5io import hdf5_writer, utf8
 from .labels import LabelError, check_stored_labels
 from .networks import MAX_PARAMETERS, check_network_size, network_from_config
 from .preprocess import PreprocessConfig
@@ -45,7 +45,7 @@ def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
         f.attrs["format"] = FORMAT_NAME
         f.attrs["format_version"] = FORMAT_VERSION
         f.attrs["app_version"] = __version__
-        f.attrs["name"] = classifier.name
+        f.attrs["name"] = utf8(classifier.name)
         f.attrs["created"] = classifier.created
         f.attrs["network_type"] = classifier.network.kind
         f.attrs["architecture"] = json.dumps(classifier.network.config())

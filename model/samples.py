@@ -26,6 +26,7 @@ import numpy as np
 from .atomic import replace_target
 from .classifier import now_iso
 from .filelock import LockBusyError, write_lock
+from .h5io import utf8
 from .labels import LabelError, validate_label
 from .preprocess import working_image
 from .samplefile import (
@@ -74,7 +75,7 @@ def new_rows(images: np.ndarray, labels: Sequence[str], sources: Sequence[str]) 
     """Rows of working images added now: labels checked, file names made storable as UTF-8."""
     labels = [checked_label(label) for label in labels]
     stamp = now_iso()
-    return SampleRows(images, labels, [_storable(source) for source in sources],
+    return SampleRows(images, labels, [utf8(str(source)) for source in sources],
                       [stamp] * len(labels))
 
 
@@ -295,7 +296,3 @@ def _locked(path: str | os.PathLike, timeout: float | None,
             raise SampleSetError(f"cannot lock {Path(path).name} for writing: {exc}") from None
         yield
 
-
-def _storable(text: str) -> str:
-    """``text`` with undecodable file-name bytes replaced, so that it can be stored as UTF-8."""
-    return os.fsencode(text).decode("utf-8", "replace") if isinstance(text, str) else str(text)
