@@ -112,6 +112,9 @@ def run_info(args) -> int:
         return print_json(info)
     print(f"{info['name']} ({path})")
     print(f"  network     {info['summary']}")
+    if len(info["layers"]) > 1:
+        print("\n".join(f"  {'layers' if i == 0 else '':12s}{layer}"
+                        for i, layer in enumerate(info["layers"])))
     print(f"  input       {info['input_size'][0]}x{info['input_size'][1]} pixels "
           f"({', '.join(f'{k} {v}' for k, v in info['preprocess'].items())})")
     print(f"  classes     {info['n_classes']}: {' '.join(info['classes'])}")
