@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw, ImageFont
 
+from model.ink import stroke_width
 from model.preprocess import (
     MAX_IMAGE_PIXELS,
     WORKING_SIZE,
     EmptyGlyphError,
     ImageError,
     PreprocessConfig,
-    _stroke_width,
     crop,
     load_image,
     normalize_glyph,
@@ -312,8 +312,8 @@ def test_deskew_straightens_a_slanted_stroke():
 def test_stroke_width_is_normalised():
     config = PreprocessConfig(stroke_width=2.5)
     thin, thick = draw_two(width=4), draw_two(width=30)
-    before = [_stroke_width(normalize_glyph(im)) for im in (thin, thick)]
-    after = [_stroke_width(normalize_glyph(im, config)) for im in (thin, thick)]
+    before = [stroke_width(normalize_glyph(im)) for im in (thin, thick)]
+    after = [stroke_width(normalize_glyph(im, config)) for im in (thin, thick)]
     assert before[0] < 1.5 and before[1] > 3.5
     assert abs(after[0] - 2.5) < abs(before[0] - 2.5) and abs(after[1] - 2.5) < abs(before[1] - 2.5)
     assert abs(max(ink_box(normalize_glyph(thick, config))) - 20) <= 2
@@ -322,7 +322,7 @@ def test_stroke_width_is_normalised():
 def test_stroke_width_estimate():
     bar = np.zeros((60, 60), dtype=np.float32)
     bar[10:50, 20:24] = 1
-    assert _stroke_width(bar) == pytest.approx(4, rel=0.15)
+    assert stroke_width(bar) == pytest.approx(4, rel=0.15)
 
 
 @pytest.mark.parametrize("size", [2, 3])
@@ -416,7 +416,7 @@ def test_split_glyphs_reads_a_string_left_to_right():
     assert i_box[3] - i_box[1] > 2 * (i_box[2] - i_box[0])   # the dot is part of the 'i'
     for box, char in zip(boxes, "ab=i%", strict=True):
         alone = preprocess(render(char))
-        assert correlation(preprocess(crop(image, box)), alone) > 0.95, char
+        assert correlation(preprocess(crop(to_ink(image), box)), alone) > 0.95, char
         assert correlation(preprocess(image.crop(box)), alone) > 0.95, char
 
 
