@@ -8,14 +8,18 @@ centres it by its centre of mass on a ``config.size`` square (the MNIST conventi
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from .ink import check_mass, stroke_width, to_float
-from .settings import Settings
+from .settings import Settings, require
 
+# Sides of the network's input image a config may ask for.
+MIN_SIZE = 4
+MAX_SIZE = 256
 # The bounding box ignores this share of the ink mass on each side (distant specks).
 TRIM_SHARE = 0.002
 # Deskewing shears by at most this much (x shift per y step).
@@ -34,14 +38,22 @@ class PreprocessConfig(Settings):
     Attributes
     ----------
     size : int, default 28
-        Side of the square output image; the vector has ``size * size`` entries.
+        Side of the square output image, ``MIN_SIZE`` to ``MAX_SIZE``; the vector has
+        ``size * size`` entries.
     box : int, default 20
         Side of the box the cropped glyph is scaled into, preserving its aspect ratio
-        (20 inside 28 is the MNIST convention).
+        (20 inside 28 is the MNIST convention); 1 to ``size``.
     deskew : bool, default False
         Straighten slanted glyphs using image moments.
     stroke_width : float, default 0.0
-        Normalise the stroke thickness to about this many pixels of the output; 0 keeps it.
+        Normalise the stroke thickness to about this many pixels of the output, at most
+        ``size / 2``; 0 keeps it.
+
+    Raises
+    ------
+    ValueError
+        A field of the wrong type or out of range (one line naming the field and its value),
+        when the config is made and so also when a model file holding it is loaded.
     """
 
     WHAT = "preprocessing"
@@ -51,9 +63,40 @@ class PreprocessConfig(Settings):
     deskew: bool = False
     stroke_width: float = 0.0
 
+    def __post_init__(self) -> None:
+        require([
+            (_whole(self.size) and MIN_SIZE <= self.size <= MAX_SIZE,
+             f"preprocessing size must be a whole number from {MIN_SIZE} to {MAX_SIZE}, "
+             f"got {_shown(self.size)}")])
+        require([  # the size is known to be sane from here on
+            (_whole(self.box) and 1 <= self.box <= self.size,
+             f"preprocessing box must be a whole number from 1 to the size "
+             f"({self.size}), got {_shown(self.box)}"),
+            (isinstance(self.deskew, bool), f"preprocessing deskew must be true or false, "
+                                            f"got {_shown(self.deskew)}"),
+            (_real(self.stroke_width) and 0 <= self.stroke_width <= self.size / 2,
+             f"preprocessing stroke width must be a number from 0 to half the size "
+             f"({self.size / 2:g}), got {_shown(self.stroke_width)}"),
+        ])
+
     @property
     def n_inputs(self) -> int:
         return self.size * self.size
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short if it is long (a value read from a file may be anything)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real(value: object) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 DEFAULT_CONFIG = PreprocessConfig()

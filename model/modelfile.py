@@ -87,9 +87,13 @@ def _read(f: h5py.File, name: str) -> Classifier:
     architecture = json.loads(f.attrs["architecture"])
     try:
         network = network_from_config(architecture)
-        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelFileError(f"{name} has an invalid architecture: {_first_line(exc)}") from None
+    try:
+        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{name} has invalid preprocessing settings: "
+                             f"{_first_line(exc)}") from None
     _read_weights(f["weights"], network, name)
     labels = list(f["labels"].asstr()[()])
     if len(labels) != network.n_classes:
