@@ -16,6 +16,7 @@ from PIL import Image
 
 from .ink import check_mass, stroke_width, to_float
 from .settings import Settings, require
+from .specks import without_strays
 
 # Sides of the network's input image a config may ask for.
 MIN_SIZE = 4
@@ -240,7 +241,8 @@ def normalize_ink(ink: np.ndarray, config: PreprocessConfig = DEFAULT_CONFIG) ->
     Returns
     -------
     numpy.ndarray of shape (config.size, config.size), float32
-        The ink map cropped to its bounding box (ignoring ``TRIM_SHARE`` of the mass on each
+        The ink map without specks and stray marks (:func:`model.specks.without_strays`)
+        cropped to its bounding box (ignoring ``TRIM_SHARE`` of the mass on each
         side, so distant specks do not count), optionally deskewed, then scaled so that its
         longer side is ``config.box`` pixels and placed so that its centre of mass is at the
         centre to a fraction of a pixel (shifted back inside if it would stick out) - one
@@ -253,8 +255,8 @@ def normalize_ink(ink: np.ndarray, config: PreprocessConfig = DEFAULT_CONFIG) ->
         The map holds no or nearly no ink.
     """
     unit = 255 if ink.dtype == np.uint8 else 1
-    check_mass(ink.sum(dtype=np.float64) / unit, ink.size)
-    glyph = _crop_to_ink(ink)
+    check_mass(ink.sum(dtype=np.uint64 if unit == 255 else np.float64) / unit, ink.size)
+    glyph = _crop_to_ink(without_strays(ink))
     glyph = to_float(glyph) if unit == 255 else glyph.astype(np.float32, copy=False)
     if config.deskew:
         glyph = _deskew(glyph)

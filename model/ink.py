@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .images import EmptyGlyphError, ImageLike, grey_image, sample_step, work_grey
+from .paper import flatten
 
 # Paper and ink must differ by at least this share of the full grey range.
 MIN_CONTRAST = 0.1
@@ -22,6 +23,12 @@ MIN_INK_SHARE = 2e-4
 # max(3, FRAME_DEPTH_SHARE * shorter side) pixels thick.
 FRAME_COVERAGE = 0.8
 FRAME_DEPTH_SHARE = 0.03
+# Paper whose levels spread over more than this share of the ink's contrast is unevenly lit
+# (or noisy): its background is divided out first (model.paper.flatten).
+UNEVEN_PAPER = 0.2
+# ... unless the image is smaller than this on its shorter side (an 8×8 glyph's "paper" is
+# its anti-aliasing).
+MIN_UNEVEN_SIDE = 16
 
 
 def _otsu_threshold(hist: np.ndarray) -> int | None:
@@ -84,11 +91,23 @@ def _dark_is_paper(grey: np.ndarray, sample: np.ndarray, threshold: int) -> bool
     return dark_count / dark.size + band_share + corner_share > 1.5
 
 
-def _paper_and_ink(grey: np.ndarray) -> tuple[float, float]:
-    """Grey levels (0..255) of the paper and of the ink of an 8-bit grey array (H, W).
+def _spread_share(hist: np.ndarray, paper: float, ink: float, paper_is_dark: bool,
+                  threshold: int) -> float:
+    """Range of the middle 90% of the paper class's levels, as a share of the contrast."""
+    part = hist[:threshold + 1] if paper_is_dark else hist[threshold + 1:]
+    cumulative = np.cumsum(part) / max(part.sum(), 1)
+    low, high = np.searchsorted(cumulative, [0.05, 0.95])
+    return float(high - low) / max(abs(ink - paper), 1.0)
+
+
+def _paper_and_ink(grey: np.ndarray, dark_ink: bool | None = None
+                   ) -> tuple[float, float, float]:
+    """Grey levels (0..255) of the paper and of the ink of an 8-bit grey array (H, W), and
+    how unevenly the paper is lit.
 
     Otsu's threshold splits the levels into a dark and a light class; :func:`_dark_is_paper`
-    tells which is the paper. Each level is its class's median.
+    tells which is the paper unless ``dark_ink`` says so. Each level is its class's median.
+    The third value is the spread of the paper's levels as a share of the contrast.
 
     Raises
     ------
@@ -102,12 +121,13 @@ def _paper_and_ink(grey: np.ndarray) -> tuple[float, float]:
         raise EmptyGlyphError("the image is blank: it has a single grey level")
     dark_level = _median_level(hist[:threshold + 1], 0)
     light_level = _median_level(hist[threshold + 1:], threshold + 1)
-    paper, ink = ((dark_level, light_level) if _dark_is_paper(grey, sample, threshold)
-                  else (light_level, dark_level))
+    paper_is_dark = (not dark_ink if dark_ink is not None
+                     else _dark_is_paper(grey, sample, threshold))
+    paper, ink = (dark_level, light_level) if paper_is_dark else (light_level, dark_level)
     if abs(ink - paper) < MIN_CONTRAST * 255:
         raise EmptyGlyphError(f"the image is blank: its contrast is too low (ink and paper "
                               f"differ by {abs(ink - paper) / 255:.0%})")
-    return paper, ink
+    return paper, ink, _spread_share(hist, paper, ink, paper_is_dark, threshold)
 
 
 def _box3_count(mask: np.ndarray) -> np.ndarray:
@@ -152,7 +172,10 @@ def _remove_frame(ink: np.ndarray, mask: np.ndarray) -> None:
 
 def ink_map_u8(grey: np.ndarray) -> np.ndarray:
     """Ink map (H, W) of an 8-bit grey array as uint8, ink = 255; see :func:`to_ink`."""
-    paper, ink_level = _paper_and_ink(grey)
+    paper, ink_level, spread = _paper_and_ink(grey)
+    if spread > UNEVEN_PAPER and min(grey.shape) >= MIN_UNEVEN_SIDE:
+        grey = flatten(grey, paper, dark_ink=ink_level < paper)
+        paper, ink_level, _ = _paper_and_ink(grey, dark_ink=True)
     levels = (np.arange(256) - paper) / (ink_level - paper)
     lut = np.where(levels < NOISE_LEVEL, 0, np.clip(levels, 0, 1))
     ink = np.take(np.round(lut * 255).astype(np.uint8), grey)
