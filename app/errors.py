@@ -12,14 +12,10 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from model.errors import first_line
+
 LOG_NAME = "charrec.log"
 log = logging.getLogger("charrec")
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message, or its type name when it has none."""
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,

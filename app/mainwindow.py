@@ -36,13 +36,15 @@ from PySide6.QtWidgets import (
 from model import __version__
 from model.builtin import BUILTIN_FOLDER, BUILTIN_NAMES, builtin_path
 from model.classifier import Classifier
+from model.errors import first_line
+from model.fit import FitOutcome
 from model.modelfile import ModelFileError, load_model, save_model
 from model.preprocess import EmptyGlyphError, ImageError, load_image
 from model.samples import SampleSetError
 from model.train import History
 
 from .canvas import Canvas
-from .errors import first_line, log, message_box, show_error
+from .errors import log, message_box, show_error
 from .places import Places
 from .prediction import PredictionPanel
 from .predictor import LivePredictor
@@ -50,7 +52,7 @@ from .qtimages import pil_from_qimage
 from .samples_panel import SamplesPanel, SampleStore
 from .training_panel import TrainingPanel
 from .widgets import SquareColumn, menu_text, plain_tip, plural
-from .worker import TrainingJob, TrainingOutcome, TrainingRunner
+from .worker import TrainingJob, TrainingRunner
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 SAMPLES_FILE = "samples.h5"
@@ -97,11 +99,9 @@ class MainWindow(QMainWindow):
         Where the user's samples (and the log) live; created if missing.
     settings : QSettings
         Window geometry, recent files and last folders.
-    model_path : Path, optional
-        A model to open at start.
     """
 
-    def __init__(self, data_dir: Path, settings: QSettings, model_path: Path | None = None):
+    def __init__(self, data_dir: Path, settings: QSettings):
         super().__init__()
         self.data_dir, self.settings = Path(data_dir), settings
         self.places = Places(settings)
@@ -131,10 +131,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_window()
         self._update_model_state()
-        if model_path is not None:
-            self.open_model_file(model_path)
-        else:
-            self.predictor.update_now()
+        self.predictor.update_now()
         self._update_edit_actions()
 
     # --- building ---------------------------------------------------------------------------
@@ -595,7 +592,7 @@ class MainWindow(QMainWindow):
         for action in self._model_actions:
             action.setEnabled(not running)
 
-    def _training_finished(self, outcome: TrainingOutcome) -> None:
+    def _training_finished(self, outcome: FitOutcome) -> None:
         cancelled = outcome.result.stopped == "cancelled"
         kept = not cancelled or (self._keep_best and outcome.new_epochs > 0)
         if kept:

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.recognition import TOP_K, Recognition
+
 from .qtimages import ink_pixmap
-from .recognition import TOP_K, Recognition
 from .widgets import heading, plain_label, scaled_font
 
 PANEL_WIDTH = 220
@@ -24,7 +25,7 @@ BAR_MAX = 1000
 
 
 class PredictionPanel(QWidget):
-    """Shows a :class:`~app.recognition.Recognition`, or a message when there is none."""
+    """Shows a :class:`~model.recognition.Recognition`, or a message when there is none."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

@@ -9,7 +9,6 @@ from model.preprocess import EmptyGlyphError
 
 from .canvas import Canvas
 from .prediction import PredictionPanel
-from .recognition import recognize
 
 DELAY_MS = 80
 NO_MODEL = ("No model loaded.\n\nAdd samples of at least two different characters and train "
@@ -49,6 +48,6 @@ class LivePredictor(QObject):
             self.panel.show_message(BLANK)
         else:
             try:
-                self.panel.show_recognition(recognize(self.classifier, image))
+                self.panel.show_recognition(self.classifier.recognize(image))
             except EmptyGlyphError:
                 self.panel.show_message(TOO_LITTLE)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -28,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.evaluation import Evaluation, Mistake
+
 from .qtimages import ink_pixmap
 from .widgets import plain_label, plain_tip, scaled_font
-from .worker import Mistake
 
 NO_PARENT = QModelIndex()
 RIGHT = np.array([31, 95, 191])  # blue: right answers on the diagonal
@@ -49,13 +48,12 @@ class ConfusionModel(QAbstractTableModel):
         self.classes: list[str] = []
         self.counts = np.zeros((0, 0), np.int64)
 
-    def set_evaluation(self, evaluation: dict[str, Any] | None) -> None:
+    def set_evaluation(self, evaluation: Evaluation | None) -> None:
         self.beginResetModel()
         if evaluation is None:
             self.classes, self.counts = [], np.zeros((0, 0), np.int64)
         else:
-            self.classes = list(evaluation["classes"])
-            self.counts = np.asarray(evaluation["confusion"], np.int64)
+            self.classes, self.counts = list(evaluation.classes), evaluation.confusion
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
@@ -127,14 +125,14 @@ class ConfusionView(QWidget):
         self.model.set_evaluation(None)
         self.caption.setText(self.EMPTY)
 
-    def set_evaluation(self, evaluation: dict[str, Any] | None) -> None:
+    def set_evaluation(self, evaluation: Evaluation | None) -> None:
         self.model.set_evaluation(evaluation)
         if evaluation is None:
             self.caption.setText("No samples were held out for validation (set Validation "
                                  "above 0 % and add more samples per label).")
         else:
-            self.caption.setText(f"Validation accuracy {evaluation['accuracy']:.1%} on "
-                                 f"{evaluation['n']} samples (rows: true, columns: predicted)")
+            self.caption.setText(f"Validation accuracy {evaluation.accuracy:.1%} on "
+                                 f"{evaluation.n} samples (rows: true, columns: predicted)")
 
 
 class MistakesView(QListWidget):

@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.errors import first_line
 from model.samples import ImportReport, SampleSet, SampleSetError, import_images
 
-from .errors import first_line, message_box, show_error
+from .errors import message_box, show_error
 from .places import Places
 from .qtimages import ink_pixmap
 from .widgets import plain_label, plain_tip, plural

@@ -17,16 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.fit import DEFAULT_ACTIVATIONS, ModelSettings
+from model.fit import ModelSettings
 from model.network import ACTIVATIONS
-from model.networks import NETWORK_TYPES
-from model.optim import OPTIMIZERS
+from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
+from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
 from model.train import TrainingConfig
 
 from .widgets import plain_label
 
 NETWORK_NAMES = {"static": "Static (feed-forward)", "recurrent": "Recurrent (fixed-point)"}
-SGD_LEARNING_RATE = 0.05
 NARROW_FIELD = 96
 INVALID_STYLE = "*[invalid=\"true\"] { border: 1px solid #d93025; border-radius: 3px; }"
 ERROR_COLOUR = "#d93025"
@@ -66,7 +65,7 @@ class TrainingForm(QWidget):
             "Static: a feed-forward multilayer network trained by backpropagation.\n"
             "Recurrent: hidden units feed back into each other and relax to a fixed point "
             "(Almeida-Pineda recurrent backpropagation).")
-        self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden)))
+        self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden_sizes)))
         self.hidden.setToolTip("Widths of the hidden layers, e.g. 256,128 (a recurrent network "
                                "has one hidden layer: give one number)")
         self.activation = QComboBox()
@@ -82,8 +81,8 @@ class TrainingForm(QWidget):
         self.optimizer.setCurrentText(defaults.optimizer)
         self.optimizer.setToolTip("Adam adapts the step size per weight; SGD uses momentum")
         self.learning_rate = QLineEdit(f"{defaults.learning_rate:g}")
-        self.learning_rate.setToolTip("Step size of the optimiser (Adam: about 0.001, "
-                                      "SGD: about 0.05)")
+        self.learning_rate.setToolTip("Step size of the optimiser (" + ", ".join(
+            f"{name}: about {rate:g}" for name, rate in DEFAULT_LEARNING_RATES.items()) + ")")
         self.epochs = _spin(1, 100_000, defaults.epochs, "Passes over the training samples")
         self.batch_size = _spin(1, 100_000, defaults.batch_size,
                                 "Samples per weight update")
@@ -174,7 +173,8 @@ class TrainingForm(QWidget):
         """
         kind = self.network_type.currentData()
         checks: dict[QLineEdit, Callable[[str], Any]] = {
-            self.hidden: lambda text: self._check_hidden(kind, parse_sizes(text)),
+            self.hidden: lambda text: ModelSettings(network_type=kind,
+                                                    hidden=parse_sizes(text)).validate(),
             self.tol: lambda text: ModelSettings(
                 tol=parse_number(text, "tolerance")).validate(),
             self.learning_rate: lambda text: TrainingConfig(
@@ -205,12 +205,6 @@ class TrainingForm(QWidget):
             self.validityChanged.emit(valid)
         return valid
 
-    @staticmethod
-    def _check_hidden(kind: str, sizes: tuple[int, ...]) -> None:
-        if kind == "recurrent" and len(sizes) != 1:
-            raise ValueError("a recurrent network has one hidden layer: give one number")
-        ModelSettings(network_type=kind, hidden=sizes).validate()
-
     def _type_changed(self) -> None:
         kind = self.network_type.currentData()
         recurrent = kind == "recurrent"
@@ -220,12 +214,12 @@ class TrainingForm(QWidget):
         self._labels[self.hidden].setText("Hidden units" if recurrent else "Hidden layers")
         if recurrent and "," in self.hidden.text():
             self.hidden.setText(self.hidden.text().split(",")[0].strip())
-        self.activation.setCurrentText(DEFAULT_ACTIVATIONS.get(kind, "relu"))
+        self.activation.setCurrentText(DEFAULT_ACTIVATIONS[kind])
         self.check()
 
     def _optimizer_changed(self, name: str) -> None:
         """Swap in the new optimiser's usual learning rate if the field holds the old one's."""
-        usual = {"adam": TrainingConfig().learning_rate, "sgd": SGD_LEARNING_RATE}
+        usual = DEFAULT_LEARNING_RATES
         for other, rate in usual.items():
             if other != name and self.learning_rate.text() == f"{rate:g}" and name in usual:
                 self.learning_rate.setText(f"{usual[name]:g}")

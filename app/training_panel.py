@@ -14,30 +14,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.fit import FitOutcome
 from model.train import History, Progress
 
 from .results import ConfusionView, MistakesView
+from .text import duration
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
 from .widgets import plain_label
-from .worker import TrainingOutcome
 
 PROGRESS_STEPS = 1000
 IDLE = "Not training."
-
-
-def duration(seconds: float) -> str:
-    """0.4 s, 12 s, 3 min 05 s, 1 h 02 min."""
-    if seconds < 9.95:
-        return f"{max(0.0, seconds):.1f} s"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 class TrainingPanel(QWidget):
@@ -128,10 +115,10 @@ class TrainingPanel(QWidget):
         if progress.epoch_done:
             self.chart.add_epoch(self._epochs_before + progress.epoch, progress)
 
-    def show_outcome(self, outcome: TrainingOutcome, kept: bool) -> None:
+    def show_outcome(self, outcome: FitOutcome, kept: bool) -> None:
         """Results of a finished run; ``kept`` says whether its model became the current one."""
         result = outcome.result
-        accuracy = (f", validation accuracy {outcome.evaluation['accuracy']:.1%}"
+        accuracy = (f", validation accuracy {outcome.evaluation.accuracy:.1%}"
                     if outcome.evaluation else "")
         verb = {"cancelled": "Cancelled", "early stopping": "Stopped early"}.get(result.stopped,
                                                                                 "Finished")
@@ -142,8 +129,9 @@ class TrainingPanel(QWidget):
             self.progress.setValue(PROGRESS_STEPS)
         if kept:
             self.confusion.set_evaluation(outcome.evaluation)
-            self.mistakes.set_mistakes(outcome.mistakes)
-            self._set_mistake_count(len(outcome.mistakes) if outcome.evaluation else None)
+            mistakes = outcome.evaluation.mistakes if outcome.evaluation else []
+            self.mistakes.set_mistakes(mistakes)
+            self._set_mistake_count(len(mistakes) if outcome.evaluation else None)
 
     def show_failure(self, message: str) -> None:
         self.status.setText(f"Training failed: {message}")

@@ -1,26 +1,24 @@
 """Training off the GUI thread: a thin QObject worker in a QThread around model.fit.
 
-The worker runs :func:`run_job` and turns its progress callbacks into signals (at most
-:data:`REPORTS_PER_SECOND` a second, plus every end of epoch); :class:`TrainingRunner` owns the
-thread and is what the window talks to.
+The worker runs :func:`model.fit.fit_and_validate` and turns its progress callbacks into signals
+(at most :data:`REPORTS_PER_SECOND` a second, plus every end of epoch); :class:`TrainingRunner`
+owns the thread and is what the window talks to.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from model.classifier import Classifier
-from model.fit import ModelSettings, evaluate_classifier, fit_classifier
-from model.preprocess import preprocess_many
-from model.train import CancelToken, Progress, TrainingConfig, TrainingError, TrainingResult
+from model.errors import TrainingError, first_line
+from model.fit import FitOutcome, ModelSettings, fit_and_validate
+from model.train import CancelToken, Progress, TrainingConfig
 
-from .errors import first_line, log
+from .errors import log
 
 REPORTS_PER_SECOND = 20
 
@@ -37,57 +35,11 @@ class TrainingJob:
     name: str = "untitled"
 
 
-@dataclass(frozen=True)
-class Mistake:
-    """A misclassified validation sample."""
-
-    image: np.ndarray
-    truth: str
-    predicted: str
-    probability: float
-
-
-@dataclass
-class TrainingOutcome:
-    """The trained classifier and how it did on the held-out validation samples."""
-
-    classifier: Classifier
-    result: TrainingResult
-    previous_epochs: int
-    evaluation: dict[str, Any] | None = None
-    mistakes: list[Mistake] = field(default_factory=list)
-
-    @property
-    def new_epochs(self) -> int:
-        """Epochs this run completed (a continued model's history includes earlier runs)."""
-        return len(self.result.history) - self.previous_epochs
-
-
-def run_job(job: TrainingJob, progress: Callable[[Progress], None] | None = None,
-            cancel: CancelToken | None = None) -> TrainingOutcome:
-    """Train as ``job`` says, then evaluate on the validation samples (no Qt involved)."""
-    classifier, result = fit_classifier(job.images, job.labels, job.settings, job.config,
-                                        init=job.init, name=job.name, progress=progress,
-                                        cancel=cancel)
-    outcome = TrainingOutcome(classifier, result, len(job.init.history) if job.init else 0)
-    held_out = result.validation_indices
-    if held_out is not None and len(held_out):
-        images = job.images[held_out]
-        labels = [job.labels[i] for i in held_out]
-        outcome.evaluation = evaluate_classifier(classifier, images, labels)
-        probs = classifier.predict_vectors(preprocess_many(images, classifier.preprocess))
-        best = probs.argmax(axis=1)
-        outcome.mistakes = [Mistake(images[i], labels[i], classifier.labels[best[i]],
-                                    float(probs[i, best[i]]))
-                            for i in range(len(labels)) if classifier.labels[best[i]] != labels[i]]
-    return outcome
-
-
 class TrainingWorker(QObject):
     """Runs one job when its thread starts; reports through signals."""
 
     progressed = Signal(object)  # Progress
-    finished = Signal(object)  # TrainingOutcome
+    finished = Signal(object)  # model.fit.FitOutcome
     failed = Signal(str)
 
     def __init__(self, job: TrainingJob):
@@ -99,7 +51,10 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            outcome = run_job(self.job, self._report, self.cancel_token)
+            job = self.job
+            outcome = fit_and_validate(job.images, job.labels, job.settings, job.config,
+                                       init=job.init, name=job.name, progress=self._report,
+                                       cancel=self.cancel_token)
         except TrainingError as exc:
             self.failed.emit(first_line(exc))
         except Exception as exc:  # anything else still ends the run with a message
@@ -122,7 +77,7 @@ class TrainingRunner(QObject):
     -------
     progressed(Progress)
         Forwarded from the worker, delivered in the GUI thread.
-    finished(TrainingOutcome), failed(str)
+    finished(FitOutcome), failed(str)
         The run ended and its thread with it.
     runningChanged(bool)
     """
@@ -136,7 +91,7 @@ class TrainingRunner(QObject):
         super().__init__(parent)
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
-        self._result: TrainingOutcome | str | None = None
+        self._result: FitOutcome | str | None = None
 
     def is_running(self) -> bool:
         return self._thread is not None
@@ -170,7 +125,7 @@ class TrainingRunner(QObject):
             self._thread_done()
 
     @Slot(object)
-    def _keep_result(self, result: TrainingOutcome | str) -> None:
+    def _keep_result(self, result: FitOutcome | str) -> None:
         if self._thread is not None:  # else stop() has ended the run and drops its result
             self._result = result
             self._thread.quit()
@@ -185,7 +140,7 @@ class TrainingRunner(QObject):
         # The worker (owned by Python) is freed with its last reference, here in the GUI thread.
         result, self._thread, self._worker, self._result = self._result, None, None, None
         self.runningChanged.emit(False)
-        if isinstance(result, TrainingOutcome):
+        if isinstance(result, FitOutcome):
             self.finished.emit(result)
         elif result is not None:
             self.failed.emit(result)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from model.builtin import builtin_path
-from model.fit import evaluate_classifier
+from model.evaluation import evaluate_classifier
 from model.modelfile import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,21 +44,21 @@ def main() -> None:
     digits = load_model(builtin_path("digits"))
     _, _, x_test, y_test = build_models.mnist_split()
     score = evaluate_classifier(digits, list(x_test), list(y_test))
-    print(f"digits, held-out MNIST: {score['accuracy']:.2%} of {score['n']}")
+    print(f"digits, held-out MNIST: {score.accuracy:.2%} of {score.n}")
     for seed, per_class in ((2026, 50), (7, 100)):
         drawings = make_set(per_class, seed)
         score = evaluate_classifier(digits, [im for im, _ in drawings],
                                     [label for _, label in drawings])
-        print(f"digits, canvas drawings (seed {seed}): {score['accuracy']:.2%} of {score['n']}")
+        print(f"digits, canvas drawings (seed {seed}): {score.accuracy:.2%} of {score.n}")
     drawing = drawings[0][0]
     print(f"digits, one canvas drawing, preprocess + forward: "
-          f"{median_ms(lambda: digits.predict_image(drawing)):.2f} ms")
+          f"{median_ms(lambda: digits.recognize(drawing, read_text=False)):.2f} ms")
     printed = load_model(builtin_path("printed"))
     images, labels = build_models.printed_set(build_models.HELD_OUT_FAMILIES, 1, 2027)
     score = evaluate_classifier(printed, images, labels)
     print(f"printed, held-out families ({', '.join(build_models.HELD_OUT_FAMILIES)}): top-1 "
-          f"{score['accuracy']:.2%}, ambiguous pairs merged "
-          f"{build_models.merged_accuracy(score):.2%} of {score['n']}")
+          f"{score.accuracy:.2%}, ambiguous pairs merged "
+          f"{build_models.merged_accuracy(score):.2%} of {score.n}")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def run(name: str, images: np.ndarray, labels: np.ndarray, n_train: int) -> None
     flat = images.reshape(len(images), -1) / 255
     mlp, mlp_seconds = mlp_accuracy(flat[train], labels[train], flat[test], labels[test])
     print(f"{name}: {len(train)} train / {len(test)} test")
-    print(f"  charrec train (defaults): {score['accuracy']:.2%}  "
+    print(f"  charrec train (defaults): {score.accuracy:.2%}  "
           f"({trained['epochs']} epochs, {trained['train_seconds']:.0f} s)")
     print(f"  MLPClassifier(256):       {mlp:.2%}  ({mlp_seconds:.0f} s)")
 

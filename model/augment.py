@@ -238,7 +238,3 @@ class Augmenter:
     def __repr__(self) -> str:
         return f"Augmenter({self.config!r}, size={self.size})"
 
-
-def make_augmenter(config: AugmentConfig, size: int) -> Augmenter:
-    """The augmenter training uses for ``size``×``size`` glyphs: ``Augmenter(config, size)``."""
-    return Augmenter(config, size)

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .preprocess import PreprocessConfig, preprocess
+from .preprocess import ImageLike, PreprocessConfig
+from .recognition import TOP_K, Recognition, recognize
 from .train import History
 
 
@@ -60,9 +61,10 @@ class Classifier:
         """Probabilities (n, n_classes) for preprocessed input vectors (n, n_inputs)."""
         return self.network(vectors)
 
-    def predict_image(self, image) -> np.ndarray:
-        """Probabilities (n_classes,) for one glyph image; raises EmptyGlyphError if blank."""
-        return self.network.predict_one(preprocess(image, self.preprocess))
+    def recognize(self, image: ImageLike, k: int = TOP_K, read_text: bool = True
+                  ) -> Recognition:
+        """What this model makes of ``image``: see :func:`model.recognition.recognize`."""
+        return recognize(self, image, k, read_text)
 
     def top(self, probs: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` most probable (label, probability) pairs of ``probs`` (n_classes,)."""

@@ -2,8 +2,8 @@
 
 :func:`fit_classifier` turns labelled images into a :class:`~model.classifier.Classifier`:
 preprocessing, class list, a new network (or a copy of an existing model's to continue from),
-augmentation and :func:`model.train.train`. :func:`evaluate_classifier` scores a classifier on
-labelled images.
+augmentation and :func:`model.train.train`. :func:`fit_and_validate` also scores the result on
+the held-out validation samples (:mod:`model.evaluation`), once.
 """
 
 from __future__ import annotations
@@ -12,27 +12,21 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from .augment import AugmentConfig, make_augmenter
+from .augment import AugmentConfig, Augmenter
 from .classifier import Classifier, now_iso
+from .errors import TrainingError
+from .evaluation import Evaluation, evaluate_classifier, input_vectors
 from .network import ACTIVATIONS
-from .networks import NETWORK_TYPES, network_from_config
-from .preprocess import EmptyGlyphError, PreprocessConfig, preprocess_many
-from .train import (
-    CancelToken,
-    History,
-    Progress,
-    TrainingConfig,
-    TrainingError,
-    TrainingResult,
-    train,
-)
+from .networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES, network_from_config
+from .preprocess import PreprocessConfig
+from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 
-DEFAULT_ACTIVATIONS = {"static": "relu", "recurrent": "tanh"}
 MAX_HIDDEN = 8192
+# Hidden widths by network type when none are given.
+DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"static": (512, 256), "recurrent": (512,)}
 
 
 @dataclass
@@ -43,11 +37,12 @@ class ModelSettings:
     ----------
     network_type : {"static", "recurrent"}, default "static"
     hidden : tuple of int, default (512, 256)
-        Hidden layer widths of a static network; a recurrent network has ``hidden[0]`` hidden
-        units.
+        Hidden layer widths of a static network; a recurrent network has one hidden layer, so
+        it takes exactly one number (None: ``RECURRENT_HIDDEN``).
     activation : str, optional
-        Hidden nonlinearity; None picks the type's default, "relu" for static and "tanh" for
-        recurrent networks (whose fixed-point iteration needs a bounded function).
+        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu" for
+        static and "tanh" for recurrent networks, whose fixed-point iteration needs a bounded
+        function).
     max_iter : int, default 50
         Recurrent networks only: most relaxation steps to reach the fixed point.
     tol : float, default 1e-4
@@ -61,7 +56,7 @@ class ModelSettings:
     """
 
     network_type: str = "static"
-    hidden: tuple[int, ...] = (512, 256)
+    hidden: tuple[int, ...] | None = None
     activation: str | None = None
     max_iter: int = 50
     tol: float = 1e-4
@@ -74,17 +69,25 @@ class ModelSettings:
         """``activation``, or the network type's default when it is None."""
         return self.activation or DEFAULT_ACTIVATIONS.get(self.network_type, "relu")
 
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        """``hidden``, or the network type's default widths when it is None."""
+        if self.hidden is not None:
+            return tuple(self.hidden)
+        return DEFAULT_HIDDEN.get(self.network_type, DEFAULT_HIDDEN["static"])
+
     def validate(self) -> None:
         """Raise ValueError with a one-line message for an impossible setting."""
         if self.network_type not in NETWORK_TYPES:
             raise ValueError(f"unknown network type {self.network_type!r}; choose from "
                              f"{', '.join(NETWORK_TYPES)}")
-        if not all(isinstance(h, int | np.integer) and 1 <= h <= MAX_HIDDEN
-                   for h in self.hidden):
+        hidden = self.hidden_sizes
+        if not all(isinstance(h, int | np.integer) and 1 <= h <= MAX_HIDDEN for h in hidden):
             raise ValueError(f"hidden layer sizes must be whole numbers from 1 to {MAX_HIDDEN}, "
-                             f"got {list(self.hidden)}")
-        if self.network_type == "recurrent" and not self.hidden:
-            raise ValueError("a recurrent network needs a number of hidden units")
+                             f"got {list(hidden)}")
+        if self.network_type == "recurrent" and len(hidden) != 1:
+            raise ValueError("a recurrent network has exactly one hidden layer; give one size "
+                             f"such as {DEFAULT_HIDDEN['recurrent'][0]}, got {list(hidden)}")
         if self.hidden_activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.hidden_activation!r}; choose from "
                              f"{', '.join(ACTIVATIONS)}")
@@ -97,9 +100,9 @@ class ModelSettings:
         """A new network of this type and size with random weights from ``rng``."""
         kind = NETWORK_TYPES[self.network_type]
         if self.network_type == "recurrent":
-            return kind(n_inputs, self.hidden[0], n_classes, self.hidden_activation, rng=rng,
-                        max_iter=self.max_iter, tol=self.tol)
-        return kind(n_inputs, self.hidden, n_classes, self.hidden_activation, rng=rng)
+            return kind(n_inputs, self.hidden_sizes[0], n_classes, self.hidden_activation,
+                        rng=rng, max_iter=self.max_iter, tol=self.tol)
+        return kind(n_inputs, self.hidden_sizes, n_classes, self.hidden_activation, rng=rng)
 
 
 def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
@@ -152,7 +155,7 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     if len(images) != len(labels):
         raise TrainingError(f"{len(images)} images but {len(labels)} labels")
     preprocess_config = init.preprocess if init is not None else settings.preprocess
-    x = _vectors(images, preprocess_config)
+    x = input_vectors(images, preprocess_config)
     rng = np.random.default_rng(config.seed)
     if init is None:
         classes = present
@@ -164,7 +167,7 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
         history = History.from_series(init.history.series())
     index = {label: i for i, label in enumerate(classes)}
     y = np.array([index[label] for label in labels], dtype=np.int64)
-    augment = (make_augmenter(settings.augment_config, preprocess_config.size)
+    augment = (Augmenter(settings.augment_config, preprocess_config.size)
                if settings.augment else None)
     result = train(network, x, y, config, augment=augment, progress=progress, cancel=cancel,
                    history=history)
@@ -186,54 +189,42 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     return classifier, result
 
 
-def evaluate_classifier(classifier: Classifier, images, labels: Sequence[str]) -> dict[str, Any]:
-    """Accuracy, per-class accuracy and confusion matrix of ``classifier`` on labelled images.
+@dataclass
+class FitOutcome:
+    """A trained classifier, how its run went, and how it did on the held-out samples.
 
-    Samples whose label the model does not know are counted as errors (the model cannot output
-    them); those labels are listed under ``unknown_labels`` and appended to ``classes``.
-
-    Returns
-    -------
-    dict
-        ``accuracy`` (float), ``n`` (int), ``per_class`` ({label: accuracy} for every label with
-        samples), ``confusion`` (list of lists of int, rows = true and columns = predicted
-        label, in ``classes`` order), ``classes`` (the model's labels, then unknown ones) and
-        ``unknown_labels``.
-
-    Raises
-    ------
-    TrainingError
-        No samples, or a blank image.
+    ``evaluation`` is None when nothing was held out; ``previous_epochs`` counts the epochs of
+    the model training continued from.
     """
-    labels = [str(label) for label in labels]
-    if not labels:
-        raise TrainingError("there are no samples to evaluate")
-    if len(images) != len(labels):
-        raise TrainingError(f"{len(images)} images but {len(labels)} labels")
-    predicted = classifier.predict_vectors(_vectors(images, classifier.preprocess)).argmax(axis=1)
-    unknown = sorted(set(labels) - set(classifier.labels))
-    classes = [*classifier.labels, *unknown]
-    index = {label: i for i, label in enumerate(classes)}
-    truth = np.array([index[label] for label in labels])
-    confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
-    np.add.at(confusion, (truth, predicted), 1)
-    totals = confusion.sum(axis=1)
-    return {
-        "accuracy": float(np.trace(confusion) / len(labels)),
-        "n": len(labels),
-        "per_class": {label: float(confusion[i, i] / totals[i])
-                      for i, label in enumerate(classes) if totals[i]},
-        "confusion": confusion.tolist(),
-        "classes": classes,
-        "unknown_labels": unknown,
-    }
+
+    classifier: Classifier
+    result: TrainingResult
+    previous_epochs: int = 0
+    evaluation: Evaluation | None = None
+
+    @property
+    def new_epochs(self) -> int:
+        """Epochs this run completed (a continued model's history includes earlier runs)."""
+        return len(self.result.history) - self.previous_epochs
 
 
-def _vectors(images, config: PreprocessConfig) -> np.ndarray:
-    try:
-        return preprocess_many(images, config)
-    except EmptyGlyphError as exc:
-        raise TrainingError(f"cannot use a blank image ({exc})") from None
+def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
+                     config: TrainingConfig, *, init: Classifier | None = None,
+                     name: str = "untitled", progress: Callable[[Progress], None] | None = None,
+                     cancel: CancelToken | None = None) -> FitOutcome:
+    """:func:`fit_classifier`, then the trained model scored on its held-out validation samples.
+
+    Parameters are those of :func:`fit_classifier`; ``images`` must support indexing by an
+    array of sample indices (an ndarray of working images does).
+    """
+    classifier, result = fit_classifier(images, labels, settings, config, init=init, name=name,
+                                        progress=progress, cancel=cancel)
+    outcome = FitOutcome(classifier, result, len(init.history) if init is not None else 0)
+    held_out = result.validation_indices
+    if held_out is not None and len(held_out):
+        outcome.evaluation = evaluate_classifier(classifier, images[held_out],
+                                                 [str(labels[i]) for i in held_out])
+    return outcome
 
 
 def _copy_network(network, n_classes: int, rng: np.random.Generator):

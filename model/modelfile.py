@@ -16,6 +16,7 @@ import numpy as np
 from . import __version__
 from .atomic import atomic_path
 from .classifier import Classifier
+from .errors import first_line
 from .fileformat import check_header
 from .networks import network_from_config
 from .preprocess import PreprocessConfig
@@ -74,7 +75,7 @@ def load_model(path: str | os.PathLike) -> Classifier:
         raise
     except (OSError, KeyError, ValueError, TypeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path.name} is damaged or truncated and cannot be read "
-                             f"({_first_line(exc)})") from None
+                             f"({first_line(exc)})") from None
 
 
 def _read(f: h5py.File, name: str) -> Classifier:
@@ -89,7 +90,7 @@ def _read(f: h5py.File, name: str) -> Classifier:
         network = network_from_config(architecture)
         preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise ModelFileError(f"{name} has an invalid architecture: {_first_line(exc)}") from None
+        raise ModelFileError(f"{name} has an invalid architecture: {first_line(exc)}") from None
     _read_weights(f["weights"], network, name)
     labels = list(f["labels"].asstr()[()])
     if len(labels) != network.n_classes:
@@ -132,7 +133,3 @@ def _read_weights(group: h5py.Group, network, name: str) -> None:
                 raise ModelFileError(f"{name}: {where} contains NaN or infinite values")
             target[...] = values
 
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -182,10 +182,6 @@ def output_function(scores: np.ndarray, output: str) -> np.ndarray:
 class Predictor:
     """Prediction helpers shared by every network type, on top of its ``__call__(x) -> probs``."""
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Class probabilities (batch, n_classes) for inputs ``x`` (batch, n_inputs)."""
-        return self(x)
-
     def predict_one(self, vector: np.ndarray) -> np.ndarray:
         """Class probabilities (n_classes,) for one input vector (n_inputs,)."""
         return self(np.reshape(vector, (1, -1)))[0]
@@ -212,9 +208,10 @@ class StaticNetwork(Predictor):
     """
 
     kind = "static"
+    default_activation = "relu"
 
     def __init__(self, n_inputs: int, hidden: list[int] | tuple[int, ...], n_classes: int,
-                 activation: str = "relu", output: str = "softmax",
+                 activation: str = default_activation, output: str = "softmax",
                  rng: np.random.Generator | None = None, dtype=DEFAULT_DTYPE):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose from "

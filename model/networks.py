@@ -10,6 +10,8 @@ from .network import StaticNetwork
 from .recurrent import RecurrentNetwork
 
 NETWORK_TYPES: dict[str, type] = {"static": StaticNetwork, "recurrent": RecurrentNetwork}
+DEFAULT_ACTIVATIONS: dict[str, str] = {name: kind.default_activation
+                                       for name, kind in NETWORK_TYPES.items()}
 
 
 def network_from_config(config: dict[str, Any], rng: np.random.Generator | None = None):

@@ -38,6 +38,10 @@ def learning_rate_at(base: float, schedule: str, epoch: int, epochs: int,
     raise ValueError(f"unknown schedule {schedule!r}; choose from {', '.join(SCHEDULES)}")
 
 
+# The learning rate each optimiser starts from when none is given.
+DEFAULT_LEARNING_RATES: dict[str, float] = {"adam": 1e-3, "sgd": 0.05}
+
+
 class SGD:
     """Stochastic gradient descent with (optionally Nesterov) momentum and L2 weight decay.
 
@@ -45,7 +49,7 @@ class SGD:
     ----------
     params : list of ndarray
         Arrays updated in place.
-    learning_rate : float, default 0.05
+    learning_rate : float, default ``DEFAULT_LEARNING_RATES["sgd"]`` (0.05)
     momentum : float, default 0.9
         0 gives plain gradient descent.
     nesterov : bool, default True
@@ -53,7 +57,8 @@ class SGD:
         L2 penalty coefficient, added to the gradient of every weight matrix (not biases).
     """
 
-    def __init__(self, params: list[np.ndarray], learning_rate: float = 0.05,
+    def __init__(self, params: list[np.ndarray],
+                 learning_rate: float = DEFAULT_LEARNING_RATES["sgd"],
                  momentum: float = 0.9, nesterov: bool = True, weight_decay: float = 0.0):
         self.params = params
         self.learning_rate, self.momentum, self.nesterov = learning_rate, momentum, nesterov
@@ -85,14 +90,15 @@ class Adam:
     ----------
     params : list of ndarray
         Arrays updated in place.
-    learning_rate : float, default 1e-3
+    learning_rate : float, default ``DEFAULT_LEARNING_RATES["adam"]`` (1e-3)
     beta_1, beta_2 : float, default 0.9, 0.999
     epsilon : float, default 1e-8
     weight_decay : float, default 0.0
         L2 penalty coefficient on weight matrices (not biases).
     """
 
-    def __init__(self, params: list[np.ndarray], learning_rate: float = 1e-3,
+    def __init__(self, params: list[np.ndarray],
+                 learning_rate: float = DEFAULT_LEARNING_RATES["adam"],
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
                  weight_decay: float = 0.0):
         self.params = params

@@ -8,10 +8,10 @@ s/S, ...) is lower case when it is clearly shorter than the line's capitals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .classifier import Classifier
 from .preprocess import EmptyGlyphError, crop, normalize_glyph, split_glyphs, to_ink
 
 # Letters whose two cases look alike once a glyph is cropped and scaled to a fixed box.
@@ -23,6 +23,9 @@ LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is low
 INK_LEVEL = 0.25   # ink map values that count when measuring a glyph's extent
 
 Box = tuple[int, int, int, int]
+
+if TYPE_CHECKING:
+    from .classifier import Classifier
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .classifier import now_iso
+from .errors import first_line
 from .fileformat import check_header
 from .preprocess import WORKING_SIZE, EmptyGlyphError, ImageError, load_image, working_image
 
@@ -357,7 +358,7 @@ def load_images(sources: Sequence[str | os.PathLike], label: str | None = None) 
         try:
             images.append(working_image(load_image(path)))
         except (ImageError, EmptyGlyphError) as exc:
-            skipped.append((str(path), _first_line(exc)))
+            skipped.append((str(path), first_line(exc)))
             continue
         labels.append(image_label)
         paths.append(str(path))
@@ -417,7 +418,7 @@ def _folder_labels(root: Path) -> dict[str, str]:
     try:
         names = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SampleSetError(f"{path} cannot be read: {_first_line(exc)}") from None
+        raise SampleSetError(f"{path} cannot be read: {first_line(exc)}") from None
     if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
         raise SampleSetError(f"{path} must be a JSON object mapping folder names to labels")
     return names
@@ -444,7 +445,7 @@ def _write_file(path: Path, rows: _Rows) -> None:
                                  chunks=(TEXT_CHUNK,))
             f.attrs["count"] = len(rows)
     except OSError as exc:
-        raise SampleSetError(f"cannot write {path}: {_first_line(exc)}") from None
+        raise SampleSetError(f"cannot write {path}: {first_line(exc)}") from None
 
 
 def _append_file(path: Path, rows: _Rows) -> None:
@@ -462,7 +463,7 @@ def _append_file(path: Path, rows: _Rows) -> None:
     except SampleSetError:
         raise
     except (OSError, KeyError, ValueError, TypeError) as exc:
-        raise SampleSetError(f"cannot add to {path.name}: {_first_line(exc)}") from None
+        raise SampleSetError(f"cannot add to {path.name}: {first_line(exc)}") from None
 
 
 def _open_for_append(path: Path) -> h5py.File:
@@ -497,7 +498,7 @@ def _read_file(path: Path) -> _Rows:
         raise
     except (OSError, KeyError, ValueError, TypeError) as exc:
         raise SampleSetError(f"{path.name} is damaged and cannot be read "
-                             f"({_first_line(exc)})") from None
+                             f"({first_line(exc)})") from None
 
 
 def _open_for_reading(path: Path) -> h5py.File:
@@ -548,7 +549,3 @@ def _flagged(exc: OSError) -> bool:
     """True for HDF5's refusal of a file whose flags say a writer has it open."""
     return "already open for write" in str(exc)
 
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -16,14 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .optim import OPTIMIZERS, SCHEDULES, learning_rate_at, make_optimizer
+from .errors import TrainingError
+from .optim import DEFAULT_LEARNING_RATES, OPTIMIZERS, SCHEDULES, learning_rate_at, make_optimizer
 from .settings import require
 
 EVAL_CHUNK = 2048
-
-
-class TrainingError(Exception):
-    """Training cannot start or cannot go on (bad data, divergence); the message says why."""
+DEFAULT_OPTIMIZER = "adam"
 
 
 @dataclass
@@ -34,8 +32,8 @@ class TrainingConfig:
     ----------
     epochs : int, default 30
     batch_size : int, default 64
-    learning_rate : float, default 1e-3
-        Initial learning rate (Adam's default; use ~0.05 for SGD).
+    learning_rate : float, default ``DEFAULT_LEARNING_RATES["adam"]``
+        Initial learning rate; :meth:`for_optimizer` gives each optimiser its own default.
     optimizer : {"adam", "sgd"}, default "adam"
     momentum : float, default 0.9
         SGD only.
@@ -54,8 +52,8 @@ class TrainingConfig:
 
     epochs: int = 30
     batch_size: int = 64
-    learning_rate: float = 1e-3
-    optimizer: str = "adam"
+    learning_rate: float = DEFAULT_LEARNING_RATES[DEFAULT_OPTIMIZER]
+    optimizer: str = DEFAULT_OPTIMIZER
     momentum: float = 0.9
     nesterov: bool = True
     weight_decay: float = 0.0
@@ -93,7 +91,7 @@ class TrainingConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Progress:
     """One report from :func:`train`: after every batch, and with ``epoch_done`` after an epoch.
 
@@ -326,8 +324,10 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
             count += len(idx)
             seen += len(idx)
             if progress is not None:
-                progress(Progress(epoch + 1, config.epochs, b + 1, batches, loss_sum / count,
-                                  correct / count, seen / (time.perf_counter() - start_time)))
+                progress(Progress(epoch=epoch + 1, epochs=config.epochs, batch=b + 1,
+                                  batches=batches, loss=loss_sum / count,
+                                  accuracy=correct / count,
+                                  samples_per_second=seen / (time.perf_counter() - start_time)))
         if stopped == "cancelled":
             break
         extras = network.training_stats() if hasattr(network, "training_stats") else {}
@@ -349,10 +349,14 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
         else:
             stale += 1
         if progress is not None:
-            progress(Progress(epoch + 1, config.epochs, batches, batches, history.loss[-1],
-                              history.accuracy[-1], seen / (time.perf_counter() - start_time), True,
-                              history.val_loss[-1] if has_val else None,
-                              history.val_accuracy[-1] if has_val else None, extras))
+            progress(Progress(epoch=epoch + 1, epochs=config.epochs, batch=batches,
+                              batches=batches, loss=history.loss[-1],
+                              accuracy=history.accuracy[-1],
+                              samples_per_second=seen / (time.perf_counter() - start_time),
+                              epoch_done=True,
+                              val_loss=history.val_loss[-1] if has_val else None,
+                              val_accuracy=history.val_accuracy[-1] if has_val else None,
+                              extras=extras))
         if config.early_stopping and has_val and stale >= config.early_stopping:
             stopped = "early stopping"
             break

@@ -26,7 +26,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from model.augment import AugmentConfig
-from model.fit import ModelSettings, evaluate_classifier, fit_classifier
+from model.evaluation import Evaluation, evaluate_classifier
+from model.fit import ModelSettings, fit_classifier
 from model.modelfile import save_model
 from model.preprocess import PreprocessConfig
 from model.train import Progress, TrainingConfig
@@ -97,12 +98,12 @@ def build_digits(epochs: int = 100, hidden: tuple[int, ...] = (512, 256), deskew
     mnist_score = evaluate_classifier(classifier, list(x_test), list(y_test))
     canvas_score = evaluate_classifier(classifier, [im for im, _ in canvas],
                                        [label for _, label in canvas])
-    classifier.training["held_out"] = {"mnist_1000": mnist_score["accuracy"],
-                                       "canvas_500": canvas_score["accuracy"]}
+    classifier.training["held_out"] = {"mnist_1000": mnist_score.accuracy,
+                                       "canvas_500": canvas_score.accuracy}
     save_model(classifier, out)
     print(f"digits: trained in {seconds:.0f} s ({result.epochs_run} epochs); held-out MNIST "
-          f"{mnist_score['accuracy']:.2%} of {mnist_score['n']}, canvas drawings "
-          f"{canvas_score['accuracy']:.2%} of {canvas_score['n']}")
+          f"{mnist_score.accuracy:.2%} of {mnist_score.n}, canvas drawings "
+          f"{canvas_score.accuracy:.2%} of {canvas_score.n}")
 
 
 def font_files(families: list[str]) -> dict[str, list[str]]:
@@ -153,10 +154,10 @@ def printed_set(families: list[str], variants: int, seed: int, classes: str = PR
     return images, labels
 
 
-def merged_accuracy(score: dict) -> float:
+def merged_accuracy(score: Evaluation) -> float:
     """Top-1 accuracy counting confusions inside an ambiguous group as right."""
     group = {char: i for i, chars in enumerate(AMBIGUOUS) for char in chars}
-    classes, confusion = score["classes"], np.asarray(score["confusion"])
+    classes, confusion = score.classes, np.asarray(score.confusion)
     right = sum(confusion[t, p] for t in range(len(classes)) for p in range(len(classes))
                 if t == p or group.get(classes[t], -1) == group.get(classes[p], -2))
     return right / confusion.sum()
@@ -176,12 +177,12 @@ def build_printed() -> None:
     test_images, test_labels = printed_set(HELD_OUT_FAMILIES, variants=1, seed=SEED + 1)
     score = evaluate_classifier(classifier, test_images, test_labels)
     merged = merged_accuracy(score)
-    classifier.training["held_out"] = {"families": HELD_OUT_FAMILIES, "n": score["n"],
-                                       "top1": score["accuracy"], "top1_merged": merged}
+    classifier.training["held_out"] = {"families": HELD_OUT_FAMILIES, "n": score.n,
+                                       "top1": score.accuracy, "top1_merged": merged}
     save_model(classifier, MODELS / "printed.h5")
     print(f"printed: trained in {seconds:.0f} s ({result.epochs_run} epochs); held-out families "
-          f"{', '.join(HELD_OUT_FAMILIES)}: top-1 {score['accuracy']:.2%}, with ambiguous pairs "
-          f"merged {merged:.2%} of {score['n']}")
+          f"{', '.join(HELD_OUT_FAMILIES)}: top-1 {score.accuracy:.2%}, with ambiguous pairs "
+          f"merged {merged:.2%} of {score.n}")
 
 
 def main(argv: list[str]) -> None:

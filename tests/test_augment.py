@@ -12,7 +12,6 @@ from model.augment import (
     affine_matrices,
     bilinear_sample,
     elastic_basis,
-    make_augmenter,
 )
 from model.preprocess import PreprocessConfig, preprocess, preprocess_many
 
@@ -156,10 +155,10 @@ def test_config_round_trip_and_validation():
             AugmentConfig(**bad)
     with pytest.raises(ValueError, match="not square"):
         Augmenter()(np.zeros((2, 10), dtype=np.float32), np.random.default_rng(0))
-    augment = make_augmenter(config, 28)
+    augment = Augmenter(config, 28)
     assert augment(BATCH, np.random.default_rng(0)).shape == BATCH.shape
     with pytest.raises(ValueError, match="expected 16×16 glyphs, got 28×28"):
-        make_augmenter(config, 16)(BATCH, np.random.default_rng(0))
+        Augmenter(config, 16)(BATCH, np.random.default_rng(0))
 
 
 def test_distances_scale_with_the_glyph_side():

@@ -22,7 +22,8 @@ from app.mainwindow import MainWindow
 from model.modelfile import load_model
 from model.samples import SampleSet
 from model.strokes import CANVAS_SIZE, Stroke, render_strokes
-from tests.conftest import SHAPES, shape_images, shape_points
+from tests.glyphs import STROKE_SHAPES as SHAPES
+from tests.glyphs import shape_images, shape_points
 
 TRAIN_TIMEOUT_MS = 60_000
 
@@ -126,7 +127,7 @@ def test_prediction_runs_while_the_stroke_is_drawn(qtbot, window):
 
 def test_a_low_probability_shows_as_unsure(qtbot):
     from app.prediction import PredictionPanel
-    from app.recognition import Recognition
+    from model.recognition import Recognition
 
     panel = PredictionPanel()
     qtbot.addWidget(panel)
@@ -468,7 +469,7 @@ def test_recurrent_settings_when_available(qtbot, window):
         pytest.skip("no recurrent network type")
     form.network_type.setCurrentIndex(form.network_type.findData("recurrent"))
     assert form.tol.isEnabled() and form.max_iter.isEnabled()
-    assert form.hidden.text() == str(ModelSettings().hidden[0])  # one layer of the default
+    assert form.hidden.text() == str(ModelSettings().hidden_sizes[0])  # one layer of the default
     form.hidden.setText("32,16")
     assert form.hidden.property("invalid") is True
     form.hidden.setText("32")
@@ -501,7 +502,7 @@ def test_train_a_recurrent_network_and_chart_its_relaxation(qtbot, make_window):
 
 
 def test_durations_read_naturally():
-    from app.training_panel import duration
+    from app.text import duration
 
     assert [duration(s) for s in (0.42, 12, 185, 3720)] == ["0.4 s", "12 s", "3 min 05 s",
                                                             "1 h 02 min"]
@@ -509,7 +510,7 @@ def test_durations_read_naturally():
 
 def test_misclassified_samples_open_enlarged(qtbot, monkeypatch):
     from app.results import MistakeDialog, MistakesView
-    from app.worker import Mistake
+    from model.evaluation import Mistake
 
     shown = []
     monkeypatch.setattr(MistakeDialog, "exec", lambda dialog: shown.append(dialog))
@@ -545,7 +546,7 @@ def test_worker_throttles_progress_but_reports_every_epoch(qtbot):
     assert sum(r.epoch_done for r in reports) == 4
     seconds = outcome.result.seconds
     assert len(reports) - 4 <= seconds * REPORTS_PER_SECOND + 4 < 4 * 24  # 24 batches an epoch
-    assert outcome.evaluation["n"] == len(outcome.result.validation_indices) == 6
+    assert outcome.evaluation.n == len(outcome.result.validation_indices) == 6
 
 
 # --- model files ------------------------------------------------------------------------------
@@ -677,10 +678,11 @@ def test_long_sessions_do_not_run_out_of_references_to_none(qtbot):
 
     label = QLabel()
     qtbot.addWidget(label)
+    calls = 2_000  # each would drop a reference to None with the PySide6 6.12 bug on 3.11
     before = sys.getrefcount(None)
-    for i in range(20_000):  # more void calls than None has references on Python 3.11
+    for i in range(calls):
         label.setText(str(i % 10))
-    assert sys.getrefcount(None) > 0 and before > 0
+    assert sys.getrefcount(None) > before - calls // 2
 
 
 def test_digits_drawn_with_the_mouse_are_read_by_the_default_model(qtbot, make_window):

@@ -29,8 +29,8 @@ from model.preprocess import (
     to_ink,
     working_image,
 )
+from tests.glyphs import FONT, text_image
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 CONFIG = PreprocessConfig()
 
 
@@ -398,12 +398,8 @@ def test_load_image_round_trip(tmp_path):
 
 # --------------------------------------------------------------------------- several glyphs
 
-def render(text: str, size: int = 60, pad: int = 20) -> Image.Image:
-    font = ImageFont.truetype(str(FONT), size)
-    _, _, right, bottom = font.getbbox(text)
-    image = Image.new("L", (right + 2 * pad, bottom + 2 * pad), 255)
-    ImageDraw.Draw(image).text((pad, pad), text, font=font, fill=0)
-    return image
+def render(text: str, size: int = 60) -> Image.Image:
+    return text_image(text, size)
 
 
 def test_split_glyphs_reads_a_string_left_to_right():

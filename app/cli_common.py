@@ -1,0 +1,65 @@
+"""Pieces every ``charrec`` command shares: the error it raises, the model it loads, its output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from model.builtin import default_model_path, resolve_model
+from model.classifier import Classifier
+from model.modelfile import load_model
+
+NO_MODEL = ("no model given and no built-in model is installed; train one with 'charrec train' "
+            "or pass --model")
+EXIT_CANCELLED = 130
+
+
+class CliError(Exception):
+    """A user error: printed as one ``error:`` line, then exit with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="PATH", help="model file or built-in model name "
+                        "(default: the built-in digits model)")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def load_classifier(name_or_path: str | None) -> tuple[Path, Classifier]:
+    """The model a command's --model names (a path or a built-in name), or the default one."""
+    path = resolve_model(name_or_path) if name_or_path else default_model_path()
+    if path is None:
+        raise CliError(NO_MODEL)
+    return path, load_model(path)
+
+
+def print_json(data: dict[str, Any]) -> int:
+    print(json.dumps(data, ensure_ascii=False))
+    return 0
+
+
+def print_rows(rows, header: tuple[str, str] | None = None) -> None:
+    """Two aligned columns, indented, with an optional header row."""
+    rows = [(str(label), str(value)) for label, value in rows]
+    width = max([len(label) for label, _ in rows] + [len(header[0]) if header else 0])
+    for label, value in ([header] if header else []) + rows:
+        print(f"  {label.ljust(width)}  {value}")
+
+
+def print_skipped(skipped: list[tuple[str, str]]) -> None:
+    if skipped:
+        print(f"skipped {len(skipped)}:")
+        for path, reason in skipped:
+            print(f"  {path}: {reason}")
+
+
+def skipped_json(skipped: list[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"path": path, "reason": reason} for path, reason in skipped]

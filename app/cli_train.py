@@ -1,0 +1,320 @@
+"""``charrec import``, ``train`` and ``evaluate``: building sample sets and models from images."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from model.builtin import resolve_model
+from model.evaluation import evaluate_classifier
+from model.fit import ModelSettings, fit_and_validate
+from model.modelfile import load_model, save_model
+from model.network import ACTIVATIONS
+from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
+from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
+from model.samples import SampleSet, import_images, load_dataset
+from model.train import CancelToken, Progress, TrainingConfig
+
+from .cli_common import (
+    EXIT_CANCELLED,
+    CliError,
+    add_json,
+    add_model,
+    load_classifier,
+    print_json,
+    print_rows,
+    print_skipped,
+    skipped_json,
+)
+from .text import duration
+
+MAX_CONFUSION_COLUMNS = 20
+
+
+def add_import(commands) -> None:
+    p = commands.add_parser("import", help="add image folders or files to a sample-set file",
+                            description="Add images to a sample-set file (created if missing). "
+                            "A folder is read as ROOT/<label>/<images>; an optional "
+                            "ROOT/labels.json maps folder names to labels.")
+    p.add_argument("sources", nargs="+", metavar="SRC", help="image folder or image file")
+    p.add_argument("--out", required=True, metavar="SAMPLES.h5", help="sample-set file")
+    p.add_argument("--label", help="label of single image files (required for them)")
+    add_json(p)
+    p.set_defaults(run=run_import)
+
+
+def run_import(args) -> int:
+    samples = SampleSet(args.out)
+    report = import_images(args.sources, samples, args.label)
+    if not report.added:
+        first = f" ({report.skipped[0][0]}: {report.skipped[0][1]})" if report.skipped else ""
+        raise CliError(f"no images were imported; {len(report.skipped)} skipped{first}")
+    if args.json:
+        return print_json({"out": str(samples.path), "added": report.added,
+                            "total": len(samples), "skipped": skipped_json(report.skipped)})
+    print(f"added {sum(report.added.values())} samples to {samples.path} "
+          f"(now {len(samples)}):")
+    print_rows(report.added.items())
+    print_skipped(report.skipped)
+    return 0
+
+
+def add_train(commands) -> None:
+    defaults, config = ModelSettings(), TrainingConfig()
+    p = commands.add_parser("train", help="train a model on an image folder or sample set",
+                            description="Train a model on DATA, an image folder "
+                            "(ROOT/<label>/<images>) or a sample-set file, and save it. "
+                            "Ctrl+C stops training and saves nothing.")
+    p.add_argument("data", metavar="DATA", help="image folder or sample-set file")
+    p.add_argument("--out", required=True, metavar="MODEL.h5", help="model file to write")
+    arch = p.add_argument_group("network (not with --init, which keeps the model's)")
+    arch.add_argument("--type", choices=list(NETWORK_TYPES),
+                      help=f"network type (default {defaults.network_type})")
+    arch.add_argument("--hidden", type=_sizes, metavar="N[,N...]",
+                      help="hidden layer sizes; a recurrent network has one (default "
+                      + _per_type(lambda kind: ",".join(map(str, dataclasses.replace(
+                          defaults, network_type=kind).hidden_sizes))) + ")")
+    arch.add_argument("--activation", choices=list(ACTIVATIONS),
+                      help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
+    arch.add_argument("--max-iter", type=int, metavar="N",
+                      help=f"recurrent: most relaxation steps (default {defaults.max_iter})")
+    arch.add_argument("--tol", type=float, metavar="X",
+                      help=f"recurrent: relaxation tolerance (default {defaults.tol:g})")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS),
+                   help=f"optimiser (default {config.optimizer})")
+    p.add_argument("--lr", type=float, metavar="X", help="learning rate (default "
+                   + ", ".join(f"{DEFAULT_LEARNING_RATES[name]:g} for {name}"
+                               for name in OPTIMIZERS) + ")")
+    p.add_argument("--epochs", type=int, metavar="N", help=f"epochs (default {config.epochs})")
+    p.add_argument("--batch-size", type=int, metavar="B",
+                   help=f"mini-batch size (default {config.batch_size})")
+    p.add_argument("--val", type=float, metavar="SHARE", help="share of the samples held out "
+                   f"to pick the best epoch, in [0, 1) (default {config.validation_split:g})")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                   help="randomly distort training images (default on)")
+    p.add_argument("--seed", type=int, help=f"random seed (default {config.seed})")
+    p.add_argument("--init", metavar="MODEL", help="continue training this model (path or "
+                   "built-in name); new labels get new outputs")
+    p.add_argument("--name", help="model name (default: the --out file name)")
+    add_json(p)
+    p.set_defaults(run=run_train)
+
+
+def run_train(args) -> int:
+    settings, config = _training_settings(args)
+    out = _writable(Path(args.out))
+    if out.is_file() and Path(args.data).is_file() and out.samefile(args.data):
+        raise CliError(f"--out {out} is the sample set being trained on; saving the model "
+                       "there would replace the samples, so choose another file name")
+    init = load_model(resolve_model(args.init)) if args.init else None
+    data = load_dataset(args.data)
+    printer = ProgressPrinter(sys.stderr, sys.stderr.isatty())
+    with _ctrl_c_cancels() as cancel:
+        outcome = fit_and_validate(
+            data.images, data.labels, settings, config, init=init,
+            name=args.name or (init.name if init else out.stem), progress=printer, cancel=cancel)
+    printer.finish()
+    classifier, result = outcome.classifier, outcome.result
+    if result.stopped == "cancelled":
+        raise CliError(f"training cancelled after {result.epochs_run} of {config.epochs} epochs; "
+                       "nothing was saved", EXIT_CANCELLED)
+    save_model(classifier, out)
+    history, best = classifier.history, result.best_epoch
+    val_accuracy = outcome.evaluation.accuracy if outcome.evaluation is not None else None
+    report = {
+        "model": str(out),
+        "summary": classifier.network.summary(),
+        "classes": classifier.labels,
+        "n_samples": len(data.labels),
+        "epochs": result.epochs_run,
+        "stopped": result.stopped,
+        "best_epoch": best,
+        "train_seconds": round(result.seconds, 3),
+        "samples_per_second": round(result.samples_per_second, 1),
+        "loss": history.loss[-1],
+        "accuracy": history.accuracy[-1],
+        "val_accuracy": val_accuracy,
+        "skipped": skipped_json(data.skipped),
+    }
+    if args.json:
+        return print_json(report)
+    print(f"trained {report['summary']} on {report['n_samples']} samples "
+          f"({len(classifier.labels)} classes) in {result.seconds:.1f} s "
+          f"({result.samples_per_second:.0f} samples/s)")
+    val = ("" if val_accuracy is None
+           else f", validation accuracy {val_accuracy:.1%} (epoch {best})")
+    print(f"{result.epochs_run} epochs ({result.stopped}): final loss {report['loss']:.4f}, "
+          f"training accuracy {report['accuracy']:.1%}{val}")
+    print_skipped(data.skipped)
+    print(f"saved {out}")
+    return 0
+
+
+def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
+    architecture = {"network_type": args.type, "hidden": args.hidden,
+                    "activation": args.activation, "max_iter": args.max_iter, "tol": args.tol}
+    given = {key: value for key, value in architecture.items() if value is not None}
+    if args.init and given:
+        flags = ", ".join("--" + key.replace("network_", "").replace("_", "-") for key in given)
+        raise CliError(f"{flags} cannot be combined with --init (the model keeps its network)")
+    if args.augment is not None:
+        given["augment"] = args.augment
+    training = {"optimizer": args.optimizer, "learning_rate": args.lr, "epochs": args.epochs,
+                "batch_size": args.batch_size, "validation_split": args.val, "seed": args.seed}
+    training = {key: value for key, value in training.items() if value is not None}
+    if "learning_rate" not in training and args.optimizer in OPTIMIZERS:
+        training["learning_rate"] = DEFAULT_LEARNING_RATES[args.optimizer]
+    settings = dataclasses.replace(ModelSettings(), **given)
+    config = dataclasses.replace(TrainingConfig(), **training)
+    try:
+        settings.validate()
+        config.validate()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if config.seed < 0:  # numpy's random generators take only non-negative seeds
+        raise CliError(f"the seed must be a whole number >= 0, got {config.seed}")
+    return settings, config
+
+
+def _per_type(default) -> str:
+    """``default(network_type)`` for every network type, as help text."""
+    return ", ".join(f"{default(kind)} for {kind}" for kind in NETWORK_TYPES)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """argparse type of --hidden: "256,128" -> (256, 128); "" -> () (no hidden layer)."""
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"hidden sizes must be comma-separated whole numbers like 256,128, got {text!r}"
+        ) from None
+    return sizes
+
+
+def _writable(out: Path) -> Path:
+    """Check before training that a model can be saved at ``out``."""
+    if out.is_dir():
+        raise CliError(f"{out} is a folder; --out needs a file name such as model.h5")
+    if not out.parent.is_dir():
+        raise CliError(f"cannot save to {out}: the folder {out.parent} does not exist")
+    return out
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels() -> Iterator[CancelToken]:
+    """While inside, a first Ctrl+C cancels the token (a second one interrupts)."""
+    token = CancelToken()
+
+    def on_ctrl_c(signum, frame) -> None:
+        token.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class ProgressPrinter:
+    """Training progress on ``stream``: a live bar on a terminal, else one line per epoch.
+
+    Parameters
+    ----------
+    stream : text stream
+    live : bool
+        Redraw a carriage-return line at most ``REFRESH`` times a second; finished epochs stay
+        as lines.
+    """
+
+    REFRESH = 10
+    BAR = 20
+
+    def __init__(self, stream: TextIO, live: bool):
+        self.stream, self.live = stream, live
+        self.start = time.perf_counter()
+        self._shown = 0.0
+        self._width = 0
+
+    def __call__(self, p: Progress) -> None:
+        now = time.perf_counter()
+        if not p.epoch_done and (not self.live or now - self._shown < 1 / self.REFRESH):
+            return
+        self._shown = now
+        line = self.format(p, now - self.start)
+        if self.live:
+            self.stream.write("\r" + line.ljust(self._width) + ("\n" if p.epoch_done else ""))
+            self._width = 0 if p.epoch_done else len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        """End a half-drawn bar line (after a cancelled run)."""
+        if self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
+
+    def format(self, p: Progress, elapsed: float) -> str:
+        fraction = p.fraction
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0.0
+        parts = [f"epoch {p.epoch}/{p.epochs}"]
+        if not p.epoch_done:
+            filled = int(self.BAR * p.batch / p.batches)
+            parts.append(f"[{'#' * filled}{'-' * (self.BAR - filled)}] {p.batch}/{p.batches}")
+        parts += [f"loss {p.loss:.4f}", f"acc {p.accuracy:.1%}"]
+        if p.val_accuracy is not None:
+            parts.append(f"val acc {p.val_accuracy:.1%}")
+        parts += [f"{p.samples_per_second:.0f} samples/s", f"ETA {duration(eta)}"]
+        return "  ".join(parts)
+
+
+def add_evaluate(commands) -> None:
+    p = commands.add_parser("evaluate", help="accuracy of a model on labelled images",
+                            description="Accuracy, per-class accuracy and confusion matrix of a "
+                            "model on DATA (image folder or sample-set file). Samples with "
+                            "labels the model does not know count as errors.")
+    p.add_argument("data", metavar="DATA", help="image folder or sample-set file")
+    add_model(p)
+    add_json(p)
+    p.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args) -> int:
+    path, classifier = load_classifier(args.model)
+    data = load_dataset(args.data)
+    scores = evaluate_classifier(classifier, data.images, data.labels)
+    if args.json:
+        return print_json({**scores.to_dict(), "model": str(path),
+                           "skipped": skipped_json(data.skipped)})
+    print(f"accuracy {scores.accuracy:.2%} on {scores.n} samples (model {path})")
+    counts = scores.counts
+    print_rows([(label, f"{counts[i]:>6}  {scores.per_class[label]:7.1%}")
+                for i, label in enumerate(scores.classes) if label in scores.per_class],
+               header=("label", "     n  accuracy"))
+    if scores.unknown_labels:
+        print("labels the model does not know (counted as errors): "
+              + " ".join(scores.unknown_labels))
+    _print_confusion(scores.classes, scores.confusion.tolist())
+    print_skipped(data.skipped)
+    return 0
+
+
+def _print_confusion(classes: list[str], confusion: list[list[int]]) -> None:
+    if len(classes) > MAX_CONFUSION_COLUMNS:
+        print(f"(confusion matrix of {len(classes)} classes: see --json)")
+        return
+    width = max(4, *(len(label) + 1 for label in classes), len(str(max(map(max, confusion)))) + 1)
+    print("confusion matrix (rows: true label, columns: predicted):")
+    print(" " * width + "".join(label.rjust(width) for label in classes))
+    for label, row in zip(classes, confusion, strict=True):
+        print(label.rjust(width) + "".join(str(v).rjust(width) for v in row))

@@ -1,0 +1,92 @@
+"""The one road from an image to an answer: :func:`recognize` and the :class:`Recognition` it gives.
+
+The command line (``charrec predict``), the live canvas and line reading all go through it:
+image → preprocessing → network → ranked labels, for the image as one character and, when asked,
+for every character of it read as a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .preprocess import EmptyGlyphError, ImageLike, normalize_glyph
+from .reading import Glyph, read_line
+
+if TYPE_CHECKING:
+    from .classifier import Classifier
+
+TOP_K = 5
+UNSURE_BELOW = 0.5
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What a classifier makes of one image.
+
+    Attributes
+    ----------
+    top : list of (label, probability)
+        The most probable labels of the whole image as one character, best first.
+    seen : ndarray of shape (size, size), float32
+        The whole image as the network sees it (ink = 1).
+    glyphs : tuple of Glyph
+        The characters of the image read as a line, left to right, each with its box and ranked
+        labels; empty when the image was not read as a line.
+    text : str or None
+        The line of text those glyphs make (word gaps become spaces); None when not read.
+    """
+
+    top: list[tuple[str, float]]
+    seen: np.ndarray
+    glyphs: tuple[Glyph, ...] = ()
+    text: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.top[0][0]
+
+    @property
+    def probability(self) -> float:
+        return self.top[0][1]
+
+    @property
+    def unsure(self) -> bool:
+        return self.probability < UNSURE_BELOW
+
+    @property
+    def reading(self) -> str | None:
+        """The text, when the image holds several characters; None for a single one."""
+        return self.text if len(self.glyphs) > 1 else None
+
+
+def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
+              read_text: bool = True) -> Recognition:
+    """Classify ``image`` as one character and, with ``read_text``, read it as a line.
+
+    Parameters
+    ----------
+    classifier : Classifier
+    image : PIL image or ndarray
+        Any image preprocessing accepts.
+    k : int, default TOP_K
+        Ranked labels kept for the image and for each of its glyphs.
+    read_text : bool, default True
+        Also split the image into characters and read them as a line.
+
+    Raises
+    ------
+    model.preprocess.EmptyGlyphError
+        The image holds no ink.
+    """
+    seen = normalize_glyph(image, classifier.preprocess)
+    top = classifier.top(classifier.predict_vectors(seen.reshape(1, -1))[0], k)
+    if not read_text:
+        return Recognition(top, seen)
+    try:
+        line = read_line(classifier, image, k)
+    except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
+        return Recognition(top, seen)
+    return Recognition(top, seen, tuple(line.glyphs), line.text)
