@@ -36,10 +36,10 @@ def accuracy(classifier: Classifier, images: list, labels: list[str]) -> float:
     right = 0
     for image, label in zip(images, labels, strict=True):
         try:
-            probs = classifier.predict_image(image)
+            recognition = classifier.recognize(image, read_text=False)
         except EmptyGlyphError:
             continue
-        right += classifier.labels[int(np.argmax(probs))] == label
+        right += recognition.label == label
     return right / len(images)
 
 

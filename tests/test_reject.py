@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from model.augment import AugmentConfig, make_augmenter
+from model.augment import AugmentConfig, Augmenter
 from model.preprocess import PreprocessConfig, preprocess_many
 from model.reject import NEVER, RejectOption, build_reject_option, check_threshold, features
 from model.sketch import arc, line, place
@@ -41,7 +41,7 @@ def drawn(shapes: dict, per_shape: int, seed: int) -> tuple[np.ndarray, np.ndarr
 @pytest.fixture(scope="module")
 def option() -> RejectOption:
     x, y = drawn(TEST_SHAPES, 8, seed=0)
-    augment = make_augmenter(AugmentConfig(), CONFIG.size)
+    augment = Augmenter(AugmentConfig(), CONFIG.size)
     return build_reject_option(x, y, len(TEST_SHAPES), augment, np.random.default_rng(1))
 
 
