@@ -180,6 +180,10 @@ class TrainingForm(QWidget):
 
     # --- checking -----------------------------------------------------------------------------
 
+    def keeps_best(self) -> bool:
+        """Whether a cancelled run keeps its best weights so far (else the previous model)."""
+        return self.keep_best.isChecked()
+
     def check(self) -> bool:
         """Flag every invalid field (red border, tooltip, message); return whether all are valid.
 
@@ -205,9 +209,10 @@ class TrainingForm(QWidget):
                     check(edit.text())
                 except ValueError as exc:
                     problem = str(exc)
-            _flag(edit, problem, self._labels[edit].text())
+            problem = field_problem(self._labels[edit].text(), problem)
+            _flag(edit, problem)
             if problem:
-                messages.append(f"{self._labels[edit].text()}: {problem}")
+                messages.append(problem)
         if not messages:
             try:
                 self.model_settings().validate()
@@ -254,11 +259,22 @@ def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
     return spin
 
 
-def _flag(widget: QWidget, problem: str, name: str) -> None:
+def field_problem(name: str, problem: str) -> str:
+    """``problem`` said of the field ``name``, the name once: "Epochs: too many", and
+    "Learning rate must be a number" for "learning rate must be a number" ("" stays "")."""
+    if not problem:
+        return ""
+    if not problem.lower().startswith(name.lower()):
+        return f"{name}: {problem}"
+    rest = problem[len(name):]
+    return f"{name}:{rest[1:]}" if rest.startswith(":") else f"{name}{rest}"
+
+
+def _flag(widget: QWidget, problem: str) -> None:
     """Mark ``widget`` invalid (red border, tooltip with the problem) or valid again."""
     if widget.property("usualTip") is None:
         widget.setProperty("usualTip", widget.toolTip())
     widget.setProperty("invalid", bool(problem))
-    widget.setToolTip(f"{name}: {problem}" if problem else widget.property("usualTip"))
+    widget.setToolTip(problem or widget.property("usualTip"))
     widget.style().unpolish(widget)
     widget.style().polish(widget)

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,12 @@ from .conv import pooled_shape
 from .errors import TrainingError
 from .evaluation import Evaluation, evaluate_classifier, input_vectors
 from .network import ACTIVATIONS
-from .networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES, network_from_config
+from .networks import (
+    DEFAULT_ACTIVATIONS,
+    NETWORK_TYPES,
+    check_network_size,
+    network_from_config,
+)
 from .preprocess import PreprocessConfig
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 
@@ -123,6 +129,12 @@ class ModelSettings:
             raise ValueError(f"max iterations must be at least 1, got {self.max_iter}")
         if not (math.isfinite(self.tol) and self.tol > 0):
             raise ValueError(f"tolerance must be a positive number, got {self.tol}")
+        check_network_size(self.size_config(self.preprocess.n_inputs, 2))
+
+    def size_config(self, n_inputs: int, n_classes: int) -> dict[str, Any]:
+        """The sizes of this network for :func:`model.networks.parameter_count`."""
+        return {"type": self.network_type, "n_inputs": n_inputs,
+                "hidden": list(self.hidden_sizes), "n_classes": n_classes}
 
     def build_network(self, n_inputs: int, n_classes: int, rng: np.random.Generator):
         """A new network of this type and size with random weights from ``rng``."""
@@ -188,6 +200,10 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     rng = np.random.default_rng(config.seed)
     if init is None:
         classes = present
+        try:
+            check_network_size(settings.size_config(preprocess_config.n_inputs, len(classes)))
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from None
         network = settings.build_network(preprocess_config.n_inputs, len(classes), rng)
         history = History()
     else:
@@ -253,7 +269,28 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
     if held_out is not None and len(held_out):
         outcome.evaluation = evaluate_classifier(classifier, images[held_out],
                                                  [str(labels[i]) for i in held_out])
+    if result.stopped != "cancelled":
+        _check_better_than_chance(outcome, [str(label) for label in labels])
     return outcome
+
+
+def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
+    """Raise TrainingError when the model does no better than always giving the most common
+    label: held-out accuracy if samples were held out, else training accuracy."""
+    held_out = outcome.result.validation_indices
+    if outcome.evaluation is not None:
+        accuracy, measured, where = (outcome.evaluation.accuracy,
+                                     [labels[i] for i in held_out], "held-out")
+    elif len(outcome.classifier.history):
+        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
+    else:
+        return
+    label, count = Counter(measured).most_common(1)[0]
+    chance = count / len(measured)
+    if accuracy <= chance:
+        raise TrainingError(f"training failed: {accuracy:.1%} accuracy on the {where} samples is "
+                            f"no better than always answering {label!r} ({chance:.1%}); the "
+                            "model was not kept (a smaller learning rate may help)")
 
 
 def _copy_network(network, n_classes: int, rng: np.random.Generator):

@@ -1,7 +1,7 @@
 """The app trains a small conv net end to end from its training form and shows its layers."""
 
 from model.fit import ModelSettings
-from tests.conftest import SHAPES
+from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.test_gui import (
     TRAIN_TIMEOUT_MS,
     draw_shape,
