@@ -16,6 +16,7 @@ for document processing (im2col). IWFHR.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -247,6 +248,16 @@ def pooled_shape(image_shape: Sequence[int], blocks: int) -> tuple[int, int]:
                              f"{blocks} conv blocks: it is {h}x{w} before pooling {block + 1}")
         h, w = h // POOL, w // POOL
     return h, w
+
+
+def conv_sizes(image_shape: Sequence[int], channels: Sequence[int], kernel_size: int
+               ) -> tuple[int, int]:
+    """(weights and biases of the conv blocks, width of their flattened output), computed from
+    the sizes alone: nothing is built. ValueError for sizes that do not fit."""
+    h, w = pooled_shape(image_shape, len(channels))
+    counts = [1, *(int(c) for c in channels)]
+    weights = sum((kernel_size * kernel_size * a + 1) * b for a, b in pairwise(counts))
+    return weights, h * w * counts[-1]
 
 
 def conv_stack(image_shape: Sequence[int], channels: Sequence[int], kernel_size: int,

@@ -209,8 +209,8 @@ def build_printed(epochs: int, variants: int) -> None:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description="Rebuild the built-in models.")
     parser.add_argument("what", choices=("digits", "printed", "all"), nargs="?", default="all")
-    parser.add_argument("--digits-epochs", type=int, default=40)
-    parser.add_argument("--printed-epochs", type=int, default=12)
+    parser.add_argument("--digits-epochs", type=int, default=20)
+    parser.add_argument("--printed-epochs", type=int, default=6)
     parser.add_argument("--variants", type=int, default=1,
                         help="distorted renderings per printed glyph, besides the clean one")
     args = parser.parse_args(argv)
