@@ -53,7 +53,7 @@ MAX_SAMPLES = 1_000_000  # 4 GB of working images in memory
 MIN_BYTES_PER_SAMPLE = 48  # three stored strings take 16 bytes each, whatever the image
 APPEND_RESERVE = 1 << 20  # room for the metadata an append adds (chunk index, string heaps)
 BYTES_PER_ROW = IMAGE_SHAPE[0] * IMAGE_SHAPE[1] + 256  # an image stored raw, and its index
-BUSY_SECONDS = 2.0  # how long a reader waits while a writer is opening the file
+BUSY_SECONDS = 10.0  # how long to wait while another process is opening or reading the file
 
 
 class SampleSetError(Exception):
@@ -180,7 +180,7 @@ def append_rows(path: Path, rows: SampleRows) -> FileState:
     try:
         clear_write_flags(path)  # left by a killed writer: the lock proves it is gone
         reserve_space(path, rows.storage_bytes() + APPEND_RESERVE)
-        with interrupts_deferred(), open_for_append(path) as f:
+        with interrupts_deferred(), _when_free(lambda: open_for_append(path)) as f:
             n = _committed(f, path)
             k = len(rows)
             for name, values in (("images", rows.images), *rows.text().items()):
@@ -278,7 +278,8 @@ def _state(path: Path, count: int) -> FileState:
 
 
 def _when_free(open_file: Callable[[], h5py.File]) -> h5py.File:
-    """``open_file()``, retried for up to BUSY_SECONDS while a writer is opening the file."""
+    """``open_file()``, retried for up to BUSY_SECONDS while HDF5's own lock is taken: a reader
+    holds it while it reads, a writer while it opens the file."""
     deadline = time.monotonic() + BUSY_SECONDS
     while True:
         try:
@@ -286,7 +287,7 @@ def _when_free(open_file: Callable[[], h5py.File]) -> h5py.File:
         except OSError as exc:
             if not _busy(exc) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.01)
 
 
 def _flagged(exc: OSError) -> bool:
