@@ -12,6 +12,7 @@ import sys
 import warnings
 from typing import TextIO
 
+from model import __version__
 from model.errors import TrainingError, first_line
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError, ImageError
@@ -55,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     command = "charrec"
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:  # options alone, e.g. "charrec --": no app to open then
+            parser.error("name a command, or run charrec without arguments to open the app")
         command = f"charrec {args.command}"
         return args.run(args)
     except KNOWN_ERRORS as exc:
@@ -83,9 +87,11 @@ class PrintableStream:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="Recognise drawn or scanned characters with a "
+    parser = Parser(prog=PROG, usage=f"{PROG} [-h] [-V] [COMMAND ...]",
+                    description="Recognise drawn or scanned characters with a "
                     "backpropagation network; without a command, open the desktop app.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("-V", "--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     for add in (add_import, add_train, add_evaluate, add_predict, add_info):
         add(commands)
     return parser

@@ -37,7 +37,7 @@ from .cli_common import (
     skipped_json,
 )
 from .exits import EXIT_CANCELLED, INTERRUPTED
-from .text import duration
+from .text import duration, plural
 
 MAX_CONFUSION_COLUMNS = 20
 
@@ -74,7 +74,7 @@ def run_import(args) -> int:
     if args.json:
         return print_json({"out": str(samples.path), "added": report.added,
                            "total": len(samples), "skipped": skipped_json(report.skipped)})
-    print(f"added {sum(report.added.values())} samples to {samples.path} "
+    print(f"added {plural(sum(report.added.values()), 'sample')} to {samples.path} "
           f"(now {len(samples)}):")
     print_rows(report.added.items())
     print_skipped(report.skipped)
@@ -96,6 +96,11 @@ def add_train(commands) -> None:
                       help="hidden layer sizes; a recurrent network has one (default "
                       + _per_type(lambda kind: ",".join(map(str, dataclasses.replace(
                           defaults, network_type=kind).hidden_sizes))) + ")")
+    arch.add_argument("--conv", type=_sizes, metavar="C[,C...]",
+                      help="static: conv blocks before the hidden layers, one per number (3x3 "
+                      "'same' conv with C channels, ReLU, 2x2 max-pool); '' for none (default "
+                      + _per_type(lambda kind: ",".join(map(str, dataclasses.replace(
+                          defaults, network_type=kind).conv_blocks)) or "none") + ")")
     arch.add_argument("--activation", choices=list(ACTIVATIONS),
                       help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
     arch.add_argument("--max-iter", type=int, metavar="N",
@@ -160,13 +165,13 @@ def run_train(args) -> int:
     }
     if args.json:
         return print_json(report)
-    print(f"trained {report['summary']} on {report['n_samples']} samples "
-          f"({len(classifier.labels)} classes) in {result.seconds:.1f} s "
+    print(f"trained {report['summary']} on {plural(report['n_samples'], 'sample')} "
+          f"({plural(len(classifier.labels), 'class', 'classes')}) in {result.seconds:.1f} s "
           f"({result.samples_per_second:.0f} samples/s)")
     val = ("" if val_accuracy is None
            else f", validation accuracy {val_accuracy:.1%} (epoch {best})")
-    print(f"{result.epochs_run} epochs ({result.stopped}): final loss {report['loss']:.4f}, "
-          f"training accuracy {report['accuracy']:.1%}{val}")
+    print(f"{plural(result.epochs_run, 'epoch')} ({result.stopped}): final loss "
+          f"{report['loss']:.4f}, training accuracy {report['accuracy']:.1%}{val}")
     print_skipped(data.skipped)
     print_damaged(data.damaged)
     print(f"saved {out}")
@@ -174,7 +179,7 @@ def run_train(args) -> int:
 
 
 def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
-    architecture = {"network_type": args.type, "hidden": args.hidden,
+    architecture = {"network_type": args.type, "hidden": args.hidden, "conv": args.conv,
                     "activation": args.activation, "max_iter": args.max_iter, "tol": args.tol}
     given = {key: value for key, value in architecture.items() if value is not None}
     if args.init and given:
@@ -205,13 +210,12 @@ def _per_type(default) -> str:
 
 
 def _sizes(text: str) -> tuple[int, ...]:
-    """argparse type of --hidden: "256,128" -> (256, 128); "" -> () (no hidden layer)."""
+    """argparse type of --hidden and --conv: "256,128" -> (256, 128); "" -> () (none)."""
     try:
         sizes = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"hidden sizes must be comma-separated whole numbers like 256,128, got {text!r}"
-        ) from None
+            f"expected comma-separated whole numbers like 32,64, got {text!r}") from None
     return sizes
 
 

@@ -21,6 +21,16 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """"1 sample", "3 samples"; ``nouns`` for an irregular plural ("classes")."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def sentence(text: str) -> str:
+    """An engine message (lower case, made to follow "error: ") as a sentence of its own."""
+    return text[:1].upper() + text[1:]
+
+
 _ESCAPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
                       + "".join(sorted(BIDI_CONTROLS)) + "\ud800-\udfff]")
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from .augment import AugmentConfig, Augmenter
 from .classifier import Classifier, now_iso
+from .conv import pooled_shape
 from .errors import TrainingError
 from .evaluation import Evaluation, evaluate_classifier, input_vectors
 from .network import ACTIVATIONS
@@ -31,8 +32,12 @@ from .preprocess import PreprocessConfig
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 
 MAX_HIDDEN = 8192
+MAX_CONV_CHANNELS = 1024
 # Hidden widths by network type when none are given.
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"static": (512, 256), "recurrent": (512,)}
+# Conv blocks (output channels of each) by network type when none are given; the recurrent
+# network is dense only.
+DEFAULT_CONV: dict[str, tuple[int, ...]] = {"static": (), "recurrent": ()}
 
 
 @dataclass
@@ -49,6 +54,10 @@ class ModelSettings:
         Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu" for
         static and "tanh" for recurrent networks, whose fixed-point iteration needs a bounded
         function).
+    conv : tuple of int, optional
+        Static networks only: one block per number before the hidden layers — a 3×3 'same'
+        convolution with that many output channels, the activation and a 2×2 max-pooling.
+        None picks the type's default (``DEFAULT_CONV``); () is a dense network.
     max_iter : int, default 50
         Recurrent networks only: most relaxation steps to reach the fixed point.
     tol : float, default 1e-4
@@ -64,6 +73,7 @@ class ModelSettings:
     network_type: str = "static"
     hidden: tuple[int, ...] | None = None
     activation: str | None = None
+    conv: tuple[int, ...] | None = None
     max_iter: int = 50
     tol: float = 1e-4
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
@@ -82,6 +92,13 @@ class ModelSettings:
             return tuple(self.hidden)
         return DEFAULT_HIDDEN.get(self.network_type, DEFAULT_HIDDEN["static"])
 
+    @property
+    def conv_blocks(self) -> tuple[int, ...]:
+        """``conv``, or the network type's default blocks when it is None."""
+        if self.conv is not None:
+            return tuple(self.conv)
+        return DEFAULT_CONV.get(self.network_type, ())
+
     def validate(self) -> None:
         """Raise ValueError with a one-line message for an impossible setting."""
         if self.network_type not in NETWORK_TYPES:
@@ -94,6 +111,17 @@ class ModelSettings:
         if self.network_type == "recurrent" and len(hidden) != 1:
             raise ValueError("a recurrent network has exactly one hidden layer; give one size "
                              f"such as {DEFAULT_HIDDEN['recurrent'][0]}, got {list(hidden)}")
+        conv = self.conv_blocks
+        if not all(isinstance(c, int | np.integer) and 1 <= c <= MAX_CONV_CHANNELS
+                   for c in conv):
+            raise ValueError(f"conv channel counts must be whole numbers from 1 to "
+                             f"{MAX_CONV_CHANNELS}, got {list(conv)}")
+        if conv and self.network_type != "static":
+            raise ValueError("conv blocks are for static networks; the recurrent network is "
+                             "dense")
+        if conv:
+            side = self.preprocess.size
+            pooled_shape((side, side), len(conv))
         if self.hidden_activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.hidden_activation!r}; choose from "
                              f"{', '.join(ACTIVATIONS)}")
@@ -114,7 +142,8 @@ class ModelSettings:
         if self.network_type == "recurrent":
             return kind(n_inputs, self.hidden_sizes[0], n_classes, self.hidden_activation,
                         rng=rng, max_iter=self.max_iter, tol=self.tol)
-        return kind(n_inputs, self.hidden_sizes, n_classes, self.hidden_activation, rng=rng)
+        return kind(n_inputs, self.hidden_sizes, n_classes, self.hidden_activation, rng=rng,
+                    conv=self.conv_blocks)
 
 
 def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,

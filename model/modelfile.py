@@ -104,9 +104,13 @@ def _read(f: h5py.File, name: str) -> Classifier:
     try:
         check_network_size(architecture)  # before anything of that size is built
         network = network_from_config(architecture)
-        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelFileError(f"{name} has an invalid architecture: {first_line(exc)}") from None
+    try:
+        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{name} has invalid preprocessing settings: "
+                             f"{first_line(exc)}") from None
     _read_weights(f["weights"], network, name)
     if len(labels_data) != network.n_classes:
         raise ModelFileError(f"{name} has {len(labels_data)} labels but its output layer has "

@@ -4,42 +4,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from model.strokes import CANVAS_SIZE, Stroke, render_strokes
+from tests.glyphs import shape_images
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
-
-
-SHAPES = ("|", "-", "o")
-
-
-def shape_points(label: str, rng: np.random.Generator) -> np.ndarray:
-    """Canvas points of a hand-drawn-looking "|", "-" or "o", placed and sized at random."""
-    centre = CANVAS_SIZE / 2 + rng.uniform(-30, 30, 2)
-    half = rng.uniform(55, 95)
-    t = np.linspace(-1, 1, 24)
-    if label == "|":
-        points = np.stack([t * half * 0.05, t * half], 1)
-    elif label == "-":
-        points = np.stack([t * half, t * half * 0.05], 1)
-    else:
-        angle = np.linspace(0, 2 * np.pi, 40)
-        points = np.stack([np.cos(angle) * half * 0.8, np.sin(angle) * half], 1)
-    return (points + centre + rng.normal(0, 1.0, points.shape)).astype(np.float32)
-
-
-def shape_images(per_label: int, seed: int = 0) -> tuple[list, list[str]]:
-    """Rendered drawings of every shape: (images, labels)."""
-    rng = np.random.default_rng(seed)
-    images, labels = [], []
-    for label in SHAPES:
-        for _ in range(per_label):
-            width = rng.uniform(10, 22)
-            images.append(render_strokes([Stroke(shape_points(label, rng), width)]))
-            labels.append(label)
-    return images, labels
 
 
 @pytest.fixture(scope="session")
@@ -106,9 +75,9 @@ def make_window(qtbot, data_dir, settings, messages):
 
     def make(model_path: Path | None = None) -> MainWindow:
         window = MainWindow(data_dir, settings)
+        qtbot.addWidget(window)
         if model_path is not None:
             window.open_model_file(model_path)
-        qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)
@@ -117,7 +86,7 @@ def make_window(qtbot, data_dir, settings, messages):
     yield make
     for window in windows:
         window.runner.stop()
-        window.setWindowModified(False)
+        window.document.modified = False
         window.close()
 
 

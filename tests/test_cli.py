@@ -12,14 +12,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from model.modelfile import load_model
-from tests.glyphs import SHAPES, write_folder
+from tests.glyphs import SHAPES, text_image, write_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 GLYPHS = ROOT / "tests" / "data" / "glyphs"
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 SMALL = ["--hidden", "16", "--epochs", "3", "--batch-size", "8"]
 COMMANDS = ("import", "train", "evaluate", "predict", "info")
@@ -101,12 +100,9 @@ def bad(tmp) -> dict[str, Path]:
     return files
 
 
-def text_image(path: Path, text: str) -> Path:
-    """Black ``text`` in DejaVu Sans on a white strip."""
-    font = ImageFont.truetype(str(FONT), 48)
-    image = Image.new("L", (60 + 40 * len(text), 80), 255)
-    ImageDraw.Draw(image).text((20, 10), text, font=font, fill=0)
-    image.save(path)
+def text_file(path: Path, text: str) -> Path:
+    """``text`` rendered by :func:`tests.glyphs.text_image`, saved to ``path``."""
+    text_image(text).save(path)
     return path
 
 
@@ -119,6 +115,27 @@ def test_every_command_has_help(command):
     if command is None:
         for name in COMMANDS:
             assert name in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag):
+    from model import __version__
+
+    assert ok(flag).stdout == f"charrec {__version__}\n"
+    assert "-V, --version" in ok("--help").stdout
+
+
+def test_an_unknown_option_is_named_and_agrees_with_help():
+    line = fails("--foo", status=2)
+    assert line == "error: unrecognized arguments: --foo (see 'charrec --help')"
+    assert "[COMMAND ...]" in ok("--help").stdout  # no command opens the app, as help says
+
+
+def test_the_command_line_without_a_command_says_how_to_open_the_app(capsys):
+    from app.cli import main
+
+    assert main([]) == 2
+    assert "without arguments to open the app" in capsys.readouterr().err
 
 
 def test_unknown_command_is_one_error_line():
@@ -296,6 +313,7 @@ def test_train_on_one_class_fails(tmp):
     (["--optimizer", "magic"], "magic"),
     (["--activation", "cosine"], "cosine"),
     (["--type", "recurrent", "--hidden", ""], "recurrent"),
+    (["--type", "recurrent", "--hidden", "256,128"], "exactly one hidden layer"),
     (["--max-iter", "0"], "iterations"),
     (["--tol", "-1"], "tolerance"),
     (["--seed", "-1"], "seed"),
@@ -422,14 +440,14 @@ def test_predict_with_a_trained_model(folder, model):
 
 
 def test_predict_split_reads_strings(tmp):
-    digits = as_json(ok("predict", text_image(tmp / "123.png", "1 2 3"), "--split", "--json"))
+    digits = as_json(ok("predict", text_file(tmp / "123.png", "1 2 3"), "--split", "--json"))
     reading = digits["predictions"][0]
     assert reading["text"] == "1 2 3"
     assert len(reading["glyphs"]) == 3
     boxes = [g["box"] for g in reading["glyphs"]]
     assert boxes == sorted(boxes)  # left to right
 
-    text = ok("predict", text_image(tmp / "ab.png", "ab"), "--split", "--model", "printed").stdout
+    text = ok("predict", text_file(tmp / "ab.png", "ab"), "--split", "--model", "printed").stdout
     assert text.startswith(f"{tmp / 'ab.png'}: ab ")
 
 

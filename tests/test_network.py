@@ -7,6 +7,7 @@ import pytest
 
 from model.network import ACTIVATIONS, OUTPUTS, StaticNetwork
 from model.train import TrainingConfig, one_hot, train
+from tests.toydata import three_blobs, xor_data
 
 
 def numeric_gradients(net, x, targets, eps=1e-6):
@@ -41,12 +42,6 @@ def test_gradients_match_finite_differences(activation, output, hidden):
         assert np.abs(a - n).max() / max(np.abs(n).max(), 1e-8) < 1e-6
 
 
-def xor_data(repeats=25):
-    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
-    y = np.array([0, 1, 1, 0])
-    return np.tile(x, (repeats, 1)), np.tile(y, repeats)
-
-
 @pytest.mark.parametrize(("optimizer", "lr"), [("adam", 0.02), ("sgd", 0.1)])
 def test_learns_xor(optimizer, lr):
     x, y = xor_data()
@@ -62,13 +57,6 @@ def test_classic_sigmoid_mse_learns_xor():
     train(net, x, y, TrainingConfig(epochs=300, batch_size=8, learning_rate=0.5,
                                     optimizer="sgd", validation_split=0))
     assert (net(x[:4]).argmax(axis=1) == y[:4]).all()
-
-
-def three_blobs(n=300, seed=0):
-    rng = np.random.default_rng(seed)
-    centres = np.array([[0, 2], [2, -1], [-2, -1]], np.float32)
-    y = rng.integers(0, 3, n)
-    return (centres[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32), y
 
 
 def test_three_class_toy_reaches_full_accuracy():

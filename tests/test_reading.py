@@ -1,14 +1,13 @@
-"""Reading a line of characters: glyph order, spaces, and case from glyph height."""
+"""Reading a line of characters through Classifier.recognize: glyph order, spaces, and case from
+glyph height."""
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from model.builtin import builtin_path
 from model.modelfile import load_model
 from model.preprocess import EmptyGlyphError
-from model.reading import read_line
-
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+from tests.glyphs import text_image
 
 
 @pytest.fixture(scope="module")
@@ -16,16 +15,9 @@ def printed():
     return load_model(builtin_path("printed"))
 
 
-def line(text: str, size: int = 48) -> Image.Image:
-    font = ImageFont.truetype(FONT, size)
-    image = Image.new("L", (int(font.getlength(text)) + 40, size * 2), 255)
-    ImageDraw.Draw(image).text((20, size // 3), text, font=font, fill=0)
-    return image
-
-
 @pytest.mark.parametrize("text", ["Charrec 42", "Hello World", "Sow Cows Zoo", "xoxo vs XOXO"])
 def test_words_spaces_and_case_are_read(printed, text):
-    reading = read_line(printed, line(text))
+    reading = printed.recognize(text_image(text))
     assert reading.text == text
     assert len(reading.glyphs) == len(text.replace(" ", ""))
     lefts = [g.box[0] for g in reading.glyphs]
@@ -33,17 +25,17 @@ def test_words_spaces_and_case_are_read(printed, text):
 
 
 def test_without_a_size_reference_the_case_is_left_to_the_network(printed):
-    reading = read_line(printed, line("ox"))
+    reading = printed.recognize(text_image("ox"))
     assert reading.text.lower() == "ox"
     assert reading.text == "".join(g.label for g in reading.glyphs)
 
 
 def test_every_glyph_keeps_its_ranked_labels(printed):
-    reading = read_line(printed, line("ab"), k=4)
+    reading = printed.recognize(text_image("ab"), k=4)
     assert all(len(g.top) == 4 for g in reading.glyphs)
     assert all(g.top[0][1] >= g.top[1][1] for g in reading.glyphs)
 
 
 def test_a_blank_image_has_no_characters(printed):
     with pytest.raises(EmptyGlyphError):
-        read_line(printed, Image.new("L", (100, 40), 255))
+        printed.recognize(Image.new("L", (100, 40), 255))

@@ -15,6 +15,7 @@ from model.networks import network_from_config
 from model.recurrent import MAX_SLOPE, ConvergenceError, RecurrentNetwork
 from model.train import TrainingConfig, TrainingError, one_hot, train
 from tests.test_network import assert_seeding_is_exact, numeric_gradients
+from tests.toydata import three_blobs, xor_data
 
 
 def project(net, calls=100):
@@ -172,19 +173,6 @@ def test_strict_training_stops_at_the_first_unconverged_relaxation():
     net.W[...] = -3 * np.eye(8)
     with pytest.raises(TrainingError, match="forward relaxation did not converge"):
         train(net, x, y, TrainingConfig(epochs=1, validation_split=0))
-
-
-def xor_data(repeats=25):
-    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
-    y = np.array([0, 1, 1, 0])
-    return np.tile(x, (repeats, 1)), np.tile(y, repeats)
-
-
-def three_blobs(n=300, seed=0):
-    rng = np.random.default_rng(seed)
-    centres = np.array([[0, 2], [2, -1], [-2, -1]], np.float32)
-    y = rng.integers(0, 3, n)
-    return (centres[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32), y
 
 
 def test_learns_xor_with_the_trainer():
