@@ -275,22 +275,26 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
 
 
 def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
-    """Raise TrainingError when the model does no better than always giving the most common
-    label: held-out accuracy if samples were held out, else training accuracy."""
+    """Raise TrainingError when training diverged: the loss rose during the run and the model
+    does no better than always giving the most common label (held-out accuracy if samples
+    were held out, else training accuracy). A run that learns slowly is kept."""
+    losses = outcome.classifier.history.loss[outcome.previous_epochs:]
+    if len(losses) < 2 or not losses[-1] > losses[0]:
+        return
     held_out = outcome.result.validation_indices
     if outcome.evaluation is not None:
         accuracy, measured, where = (outcome.evaluation.accuracy,
                                      [labels[i] for i in held_out], "held-out")
-    elif len(outcome.classifier.history):
-        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
     else:
-        return
+        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
     label, count = Counter(measured).most_common(1)[0]
     chance = count / len(measured)
     if accuracy <= chance:
-        raise TrainingError(f"training failed: {accuracy:.1%} accuracy on the {where} samples is "
-                            f"no better than always answering {label!r} ({chance:.1%}); the "
-                            "model was not kept (a smaller learning rate may help)")
+        raise TrainingError(f"training failed: the loss rose from {losses[0]:.4g} to "
+                            f"{losses[-1]:.4g} and {accuracy:.1%} accuracy on the {where} "
+                            f"samples is no better than always answering {label!r} "
+                            f"({chance:.1%}); the model was not kept (a smaller learning rate "
+                            "may help)")
 
 
 def _copy_network(network, n_classes: int, rng: np.random.Generator):
