@@ -39,7 +39,7 @@ from .samplefile import (
     write_rows,
 )
 
-__all__ = ["Sample", "SampleRows", "SampleSet", "SampleSetError", "checked_label"]
+__all__ = ["Sample", "SampleRows", "SampleSet", "SampleSetError", "checked_label", "new_rows"]
 
 
 @dataclass(frozen=True)
