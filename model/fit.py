@@ -30,6 +30,7 @@ from .networks import (
 )
 from .preprocess import PreprocessConfig
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
+from .validation import MIN_HELD_OUT
 
 MAX_HIDDEN = 8192
 MAX_CONV_CHANNELS = 1024
@@ -276,13 +277,14 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
 
 def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
     """Raise TrainingError when training diverged: the loss rose during the run and the model
-    does no better than always giving the most common label (held-out accuracy if samples
-    were held out, else training accuracy). A run that learns slowly is kept."""
+    does no better than always giving the most common label (held-out accuracy if enough
+    samples were held out to tell, ``MIN_HELD_OUT``, else training accuracy). A run that
+    learns slowly is kept."""
     losses = outcome.classifier.history.loss[outcome.previous_epochs:]
     if len(losses) < 2 or not losses[-1] > losses[0]:
         return
     held_out = outcome.result.validation_indices
-    if outcome.evaluation is not None:
+    if outcome.evaluation is not None and outcome.evaluation.n >= MIN_HELD_OUT:
         accuracy, measured, where = (outcome.evaluation.accuracy,
                                      [labels[i] for i in held_out], "held-out")
     else:
