@@ -36,10 +36,9 @@ def accuracy(classifier: Classifier, images: list, labels: list[str]) -> float:
     right = 0
     for image, label in zip(images, labels, strict=True):
         try:
-            probs = classifier.predict_image(image)
+            right += classifier.recognize(image, read_text=False).label == label
         except EmptyGlyphError:
             continue
-        right += classifier.labels[int(np.argmax(probs))] == label
     return right / len(images)
 
 

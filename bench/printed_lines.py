@@ -31,10 +31,11 @@ sys.path[:0] = [str(ROOT / "resources")]
 
 import build_models  # noqa: E402
 
-WORDS = ("the quick brown fox jumps over lazy dog quartz zebra street hello world jinx box "
+VOCABULARY = ("the quick brown fox jumps over lazy dog quartz zebra street hello world jinx box "
          "jump pack my with five dozen liquor jugs sphinx black vow waltz nymph glib crwth "
          "vex bad fjord gym kept answer little minute office people simple yellow window "
-         "garden number letter castle bridge market silver winter").split()
+         "garden number letter castle bridge market silver winter")
+WORDS = VOCABULARY.split()
 
 
 def sentence(rng: np.random.Generator) -> str:

@@ -87,23 +87,20 @@ def read_line(classifier: Classifier, image: ImageLike, k: int = 3) -> Reading:
         The image holds no characters.
     """
     ink = work_ink(image)
-    reading = read_ink(classifier, to_float(ink), k)
-    scale_x = _size(image)[0] / ink.shape[1]
-    scale_y = _size(image)[1] / ink.shape[0]
-    if scale_x == scale_y == 1:
+    return in_image(read_ink(classifier, to_float(ink), k), ink.shape, image)
+
+
+def in_image(reading: Reading, ink_shape: tuple[int, int], image: ImageLike) -> Reading:
+    """``reading`` of an ink map of shape ``ink_shape`` (a box-reduced ``image``, see
+    model.ink.work_ink) with its boxes in the pixels of ``image``."""
+    width, height = (image.shape[1], image.shape[0]) if isinstance(image, np.ndarray) else (
+        image.size)
+    sx, sy = width / ink_shape[1], height / ink_shape[0]
+    if sx == sy == 1:
         return reading
-    return Reading(reading.text, [Glyph(_scaled(g.box, scale_x, scale_y), g.top)
-                                  for g in reading.glyphs])
-
-
-def _size(image: ImageLike) -> tuple[int, int]:
-    return image.size if hasattr(image, "size") and not isinstance(image, np.ndarray) else (
-        image.shape[1], image.shape[0])
-
-
-def _scaled(box: Box, sx: float, sy: float) -> Box:
-    return (int(box[0] * sx), int(box[1] * sy), int(np.ceil(box[2] * sx)),
-            int(np.ceil(box[3] * sy)))
+    return Reading(reading.text, [
+        Glyph((int(g.box[0] * sx), int(g.box[1] * sy), min(int(np.ceil(g.box[2] * sx)), width),
+               min(int(np.ceil(g.box[3] * sy)), height)), g.top) for g in reading.glyphs])
 
 
 def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
