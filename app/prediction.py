@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -16,9 +17,12 @@ from PySide6.QtWidgets import (
 from model.recognition import TOP_K, Recognition
 
 from .qtimages import ink_pixmap
-from .widgets import heading, plain_label, scaled_font
+from .widgets import ElidedLabel, FittedLabel, heading, plain_label
 
-PANEL_WIDTH = 220
+PANEL_WIDTH = 220  # the least; in a wide window the panel grows up to PANEL_MAX_WIDTH
+PANEL_MAX_WIDTH = 420
+GLYPH_SCALE = 5.0  # the best label's font, times the normal size, when it fits
+LINE_SCALE = 2.2  # a line of text read from an image
 SEEN_SIDE = 112  # pixels of the enlarged network input
 UNSURE_COLOUR = "#b26a00"
 BAR_MAX = 1000
@@ -41,15 +45,13 @@ class PredictionPanel(QWidget):
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(heading("Prediction"))
         layout.addWidget(self._stack, 1)
-        self.setFixedWidth(PANEL_WIDTH)
+        self.setMinimumWidth(PANEL_WIDTH)
+        self.setMaximumWidth(PANEL_MAX_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def _result_page(self) -> QWidget:
         page = QWidget()
-        self.best = plain_label()
-        self.best.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._glyph_font = scaled_font(self, 5.0, bold=True)
-        self._line_font = scaled_font(self, 2.2, bold=True)
-        self.best.setWordWrap(True)
+        self.best = FittedLabel()
         self.best.setMinimumHeight(96)
         self.best.setObjectName("bestLabel")
         self.caption = plain_label()
@@ -64,8 +66,7 @@ class PredictionPanel(QWidget):
         bars.setColumnStretch(1, 1)
         self.rows: list[tuple[QLabel, QProgressBar, QLabel]] = []
         for i in range(TOP_K):
-            name, value = plain_label(), plain_label()
-            name.setMinimumWidth(24)
+            name, value = ElidedLabel(), plain_label()
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setMinimumWidth(44)
             bar = QProgressBar()
@@ -107,8 +108,8 @@ class PredictionPanel(QWidget):
         """The best label large; for several characters, the text read, with the whole image
         as one character below it (the top 5 and the network's view are of that)."""
         line = result.reading is not None
-        self.best.setFont(self._line_font if line else self._glyph_font)
-        self.best.setText(result.reading if line else result.label)
+        self.best.set_fitted_text(result.reading if line else result.label,
+                                  LINE_SCALE if line else GLYPH_SCALE)
         percent = f"{result.probability:.0%}"
         if line:
             self.caption.setText("read as a line of text")

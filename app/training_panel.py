@@ -14,24 +14,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.fit import FitOutcome
 from model.train import History, Progress
 
 from .results import ConfusionView, MistakesView
-from .text import duration
+from .text import duration, plural
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
 from .widgets import plain_label
+from .worker import FinishedRun
 
 PROGRESS_STEPS = 1000
 IDLE = "Not training."
 
 
 class TrainingPanel(QWidget):
-    """Signals: trainRequested(bool continue_from_current_model), cancelRequested()."""
+    """Signals: trainRequested(bool continue_from_current_model), cancelRequested(),
+    message(str) (how a run ended, for the status bar)."""
 
     trainRequested = Signal(bool)
     cancelRequested = Signal()
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,6 +53,7 @@ class TrainingPanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(12)
         self.status = plain_label(IDLE)
+        self.status.setWordWrap(True)  # long messages take two lines rather than being cut
         self.chart = TrainingChart()
         self.confusion = ConfusionView()
         self.mistakes = MistakesView()
@@ -115,16 +118,17 @@ class TrainingPanel(QWidget):
         if progress.epoch_done:
             self.chart.add_epoch(self._epochs_before + progress.epoch, progress)
 
-    def show_outcome(self, outcome: FitOutcome, kept: bool) -> None:
-        """Results of a finished run; ``kept`` says whether its model became the current one."""
+    def show_outcome(self, run: FinishedRun) -> None:
+        """Results of a finished run (and whether its model became the current one)."""
+        outcome, kept = run.outcome, run.kept
         result = outcome.result
         accuracy = (f", validation accuracy {outcome.evaluation.accuracy:.1%}"
                     if outcome.evaluation else "")
         verb = {"cancelled": "Cancelled", "early stopping": "Stopped early"}.get(result.stopped,
                                                                                 "Finished")
-        self.status.setText(f"{verb} after {outcome.new_epochs} epochs in "
-                            f"{duration(result.seconds)}{accuracy}."
-                            + ("" if kept else " The previous model was kept."))
+        self._say(f"{verb} after {plural(outcome.new_epochs, 'epoch')} in "
+                  f"{duration(result.seconds)}{accuracy}."
+                  + ("" if kept else " The previous model was kept."))
         if result.stopped == "completed":
             self.progress.setValue(PROGRESS_STEPS)
         if kept:
@@ -134,7 +138,11 @@ class TrainingPanel(QWidget):
             self._set_mistake_count(len(mistakes) if outcome.evaluation else None)
 
     def show_failure(self, message: str) -> None:
-        self.status.setText(f"Training failed: {message}")
+        self._say(f"Training failed: {message}")
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.message.emit(text)
 
     def _set_mistake_count(self, count: int | None) -> None:
         index = self.tabs.indexOf(self.mistakes)

@@ -36,9 +36,10 @@ def accuracy(classifier: Classifier, images: list, labels: list[str]) -> float:
     right = 0
     for image, label in zip(images, labels, strict=True):
         try:
-            right += classifier.recognize(image, read_text=False).label == label
+            recognition = classifier.recognize(image, read_text=False)
         except EmptyGlyphError:
             continue
+        right += recognition.label == label
     return right / len(images)
 
 
