@@ -44,6 +44,8 @@ class Recognition:
         The cleaned ink map of the whole image (ink = 1; box-reduced if the image is larger
         than model.images.WORK_PIXELS), as every later step sees it; glyph boxes are in the
         pixels of the image itself.
+    image : PIL image, ndarray or None
+        The image recognised (for showing the boxes over it); None when not read as a line.
     """
 
     top: list[tuple[str, float]]
@@ -51,6 +53,7 @@ class Recognition:
     glyphs: tuple[Glyph, ...] = ()
     text: str | None = None
     ink: np.ndarray | None = None
+    image: ImageLike | None = None
 
     @property
     def label(self) -> str:
@@ -98,5 +101,5 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
     try:
         line = in_image(read_ink(classifier, unit_ink, k), ink.shape, image)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
-        return Recognition(top, seen, ink=unit_ink)
-    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink)
+        return Recognition(top, seen, ink=unit_ink, image=image)
+    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image)
