@@ -3,8 +3,9 @@
     .venv/bin/python bench/printed_lines.py [--lines 4] [--model printed] [--no-tesseract]
 
 Lines of 3-5 words (a fixed vocabulary: lower case, Capitalised, UPPER CASE, numbers, seeded)
-are rendered in every style of the held-out families of resources/build_models.py (regular,
-bold, italic...), 26-44 px, some with the letters pushed together until they touch, on white
+are rendered in every style of the font families the model was built without (as its file
+records them: ``training["held_out"]``; the designs resources/build_models.py holds out for
+models that record none), 26-44 px, some with the letters pushed together until they touch, on white
 with a light blur. Character error rate = edit distance / reference length over all lines,
 with the look-alike groups of build_models.AMBIGUOUS merged (c/C, o/O/0, s/S, v/V, w/W, x/X,
 z/Z, l/I/1); Tesseract 5 (``tesseract IMG stdout --psm 7``) reads the same images.
@@ -65,10 +66,26 @@ def render(text: str, font: ImageFont.FreeTypeFont, squeeze: float) -> Image.Ima
         ImageFilter.GaussianBlur(0.6))
 
 
-def lines(per_font: int, seed: int) -> list[tuple[Image.Image, str]]:
+def held_out_fonts(classifier) -> dict[str, list[str]]:
+    """Font files of the families ``classifier`` was built without, by family."""
+    recorded = classifier.training.get("held_out", {})
+    if "families" in recorded:  # recipes before the conv rebuild: families by fontconfig name
+        listing = subprocess.run(["fc-list", "--format", "%{family[0]}|%{file}\n"],
+                                 capture_output=True, text=True, check=True).stdout
+        found: dict[str, list[str]] = {family: [] for family in recorded["families"]}
+        for line in sorted(listing.splitlines()):
+            family, _, path = line.partition("|")
+            if family in found and path.endswith((".ttf", ".otf")):
+                found[family].append(path)
+        return found
+    return build_models.typefaces(build_models.PRINTED_CLASSES)["printed"][1]
+
+
+def lines(fonts: dict[str, list[str]], per_font: int, seed: int
+          ) -> list[tuple[Image.Image, str]]:
     rng = np.random.default_rng(seed)
     out = []
-    for paths in build_models.font_files(build_models.HELD_OUT_FAMILIES).values():
+    for paths in fonts.values():
         for path in paths:
             for _ in range(per_font):
                 font = ImageFont.truetype(path, int(rng.integers(26, 45)))
@@ -121,13 +138,15 @@ def main() -> None:
     args = parser.parse_args()
     path = builtin_path(args.model) if args.model in ("digits", "printed") else args.model
     classifier = load_model(path)
-    data = lines(args.lines, 2028)
+    fonts = held_out_fonts(classifier)
+    data = lines(fonts, args.lines, 2028)
     start = time.perf_counter()
     read = [classifier.recognize(image).text or "" for image, _ in data]
     seconds = time.perf_counter() - start
     refs = [text for _, text in data]
-    print(f"{len(data)} lines, {sum(map(len, refs))} characters, families "
-          f"{', '.join(build_models.HELD_OUT_FAMILIES)}; model {path}")
+    print(f"{len(data)} lines, {sum(map(len, refs))} characters, "
+          f"{sum(map(len, fonts.values()))} fonts of the held-out families "
+          f"{', '.join(fonts)}; model {path}")
     print(f"charrec:   CER {cer(list(zip(refs, read, strict=True))):.2%} (look-alikes merged), "
           f"{1000 * seconds / len(data):.0f} ms per line")
     if not args.no_tesseract and shutil.which("tesseract"):

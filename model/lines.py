@@ -2,8 +2,8 @@
 
 :func:`split_lines` finds the text lines of an ink map from its horizontal projection;
 :func:`estimate_slant` and :func:`deslant` undo italic slant; :func:`cut_candidates` proposes
-where touching glyphs may be cut (minima of the vertical projection within a piece of ink that
-is too wide for one glyph); the reader (model.reading) decides which cuts to make.
+where touching glyphs may be cut (minima of the vertical projection and notches in the outline
+of a piece of ink too wide for one glyph); the reader (model.reading) decides which cuts to make.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ SLANTS = np.linspace(-0.1, 0.45, 12)
 CUT_WIDTH = 0.55
 CUT_LEVEL = 0.4
 MIN_PIECE = 0.14
+NOTCH_DEPTH = 0.12
+DIP = 0.15  # a projection minimum must lie this share of the fullest column below both sides
+INK = 0.25  # ink map values that count as ink for cuts
 
 
 def split_lines(ink: np.ndarray) -> list[tuple[int, int]]:
@@ -76,20 +79,56 @@ def deslant(ink: np.ndarray, slant: float) -> tuple[np.ndarray, float]:
     return _shear(ink, slant), _offset(slant, ink.shape[0])
 
 
-def cut_candidates(ink: np.ndarray, left: int, right: int, height: float) -> list[int]:
+def _concavities(profile: np.ndarray, margin: int, depth: float) -> list[int]:
+    """Columns where a contour profile (row of the first ink from one side, per column) has a
+    local maximum at least ``depth`` deeper than its lowest value ``margin`` columns away on
+    both sides: the notch between two round glyphs that touch."""
+    n = len(profile)
+    out = []
+    for x in range(margin, n - margin):
+        window = profile[x - 1:x + 2]
+        if profile[x] < window.max():
+            continue
+        left, right = profile[max(0, x - 3 * margin):x].min(), profile[x + 1:x + 3 * margin].min()
+        if profile[x] - max(left, right) >= depth:
+            out.append(x)
+    return out
+
+
+def cut_candidates(ink: np.ndarray, left: int, right: int, height: float
+                   ) -> list[tuple[int, bool]]:
     """Columns strictly inside [left, right) of an ink map (h, w) where a piece of ink may hold
-    two glyphs touching: see ``CUT_WIDTH``, ``CUT_LEVEL`` and ``MIN_PIECE``."""
+    two glyphs touching.
+
+    Two kinds are proposed, in pieces wider than ``CUT_WIDTH`` line heights: local minima of
+    the vertical projection at most ``CUT_LEVEL`` of its fullest column and ``DIP`` of it
+    below the projection on both sides, and contour
+    concavities - notches in the upper or lower outline at least ``NOTCH_DEPTH`` line heights
+    deep; all at least ``MIN_PIECE`` line heights from the piece's edges and each other.
+    Returns (column, whether it is only a notch) pairs, left to right.
+    """
     if right - left <= CUT_WIDTH * height:
         return []
-    columns = ink[:, left:right].sum(axis=0)
+    part = ink[:, left:right] > INK
+    columns = part.sum(axis=0).astype(np.float64)
     smooth = np.convolve(columns, np.ones(3) / 3, mode="same")
     margin = max(1, int(MIN_PIECE * height))
     level = CUT_LEVEL * columns.max()
-    inner = np.arange(margin, len(columns) - margin)
+    inner = range(margin, len(columns) - margin)
+    rise = DIP * columns.max()  # a real dip: the projection rises on both sides
     minima = [x for x in inner if smooth[x] <= level and smooth[x] <= smooth[x - 1]
-              and smooth[x] <= smooth[x + 1]]
-    cuts: list[int] = []
-    for x in sorted(minima, key=lambda x: smooth[x]):
-        if all(abs(x - c) >= margin for c in cuts):
-            cuts.append(int(x))
-    return sorted(left + c for c in cuts)
+              and smooth[x] <= smooth[x + 1]
+              and smooth[max(0, x - 3 * margin):x].max() - smooth[x] >= rise
+              and smooth[x + 1:x + 3 * margin].max() - smooth[x] >= rise]
+    rows = part.shape[0]
+    filled = part.any(axis=0)
+    top = np.where(filled, part.argmax(axis=0), rows).astype(np.float64)
+    bottom = np.where(filled, rows - 1 - part[::-1].argmax(axis=0), -1).astype(np.float64)
+    depth = NOTCH_DEPTH * height
+    notches = _concavities(top, margin, depth) + _concavities(-bottom, margin, depth)
+    cuts: list[tuple[int, bool]] = []
+    for x, notch in [(x, False) for x in sorted(minima, key=lambda x: smooth[x])] + [
+            (x, True) for x in notches]:
+        if all(abs(x - c) >= margin for c, _ in cuts):
+            cuts.append((int(x), notch))
+    return sorted((left + c, notch) for c, notch in cuts)

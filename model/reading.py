@@ -35,10 +35,13 @@ LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is low
 INK_LEVEL = 0.25   # ink map values that count when measuring a glyph's extent
 MAX_JOIN = 4       # a glyph is made of at most this many neighbouring pieces ...
 JOIN_GAP = 0.12    # ... fewer than this share of the line height apart
-WIDE = 0.9         # a glyph wider than this share of the line height is penalised ...
-WIDE_PENALTY = 2.0  # ... by this much log-probability per line height of excess width
+# A glyph wider than WIDE line heights (WIDER for the WIDE_LABELS) loses WIDE_PENALTY of
+# log-probability per line height of excess width.
+WIDE, WIDER, WIDE_LABELS = 0.9, 1.6, set("MWmw")
+WIDE_PENALTY = 2.0
 JOIN_PENALTY = 1.5  # log-probability a glyph made of several separate pieces of ink costs
-CUT_PENALTY = 0.3   # log-probability cutting a piece of ink costs
+CUT_PENALTY = 0.3   # log-probability cutting a piece of ink costs (at a projection minimum)
+NOTCH_PENALTY = 1.5  # ... at a notch in its outline only (M, W have them too)
 # Letters that stay between the baseline and the x-height, and letters that go below it: a
 # piece of ink reaching the ascender line is not one of the first, nor one going well below
 # the baseline anything but one of the second (they lose SHAPE_PENALTY of log-probability).
@@ -138,12 +141,16 @@ def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
     return Reading("\n".join(texts), glyphs)
 
 
-def _atoms(upright: np.ndarray, height: float) -> list[tuple[int, int, int]]:
-    """(left, right, piece) column spans of the line's pieces, cut at candidate cuts."""
+def _atoms(upright: np.ndarray, height: float) -> list[tuple[int, int, int, float]]:
+    """(left, right, piece, cost of the cut at its left) column spans of the line's pieces,
+    cut at candidate cuts; a cost of 0 where a piece begins."""
     atoms = []
     for number, (left, _, right, _) in enumerate(ink_pieces(upright)):
-        edges = [left, *cut_candidates(upright, left, right, height), right]
-        atoms += [(a, b, number) for a, b in itertools.pairwise(edges)]
+        cuts = cut_candidates(upright, left, right, height)
+        edges = [left, *(x for x, _ in cuts), right]
+        costs = [0.0, *(NOTCH_PENALTY if notch else CUT_PENALTY for _, notch in cuts)]
+        atoms += [(a, b, number, cost) for (a, b), cost in zip(itertools.pairwise(edges),
+                                                                costs, strict=True)]
     return sorted(atoms)
 
 
@@ -177,44 +184,45 @@ def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
     if not usable:
         return []
     probs = classifier.predict_vectors(np.stack(vectors))
-    probs = _shape_weighted(probs, [box for _, _, box in usable], pieces, classifier.labels)
+    probs = _shape_weighted(probs, [box for _, _, box in usable], pieces, height,
+                            classifier.labels)
     best = {0: (0.0, [])}
     for (i, j, box), p in sorted(zip(usable, probs, strict=True), key=lambda t: t[0][1]):
         if i not in best:
             continue
-        width = (box[2] - box[0]) / height
         pieces = len({atom[2] for atom in atoms[i:j]})
-        cut = i > 0 and atoms[i - 1][2] == atoms[i][2]
-        score = (best[i][0] + float(np.log(p.max() + 1e-9)) - WIDE_PENALTY * max(width - WIDE, 0)
-                 - JOIN_PENALTY * (pieces - 1) - CUT_PENALTY * cut)
+        score = (best[i][0] + float(np.log(p.max() + 1e-9)) - JOIN_PENALTY * (pieces - 1)
+                 - atoms[i][3])
         if j not in best or score > best[j][0]:
             best[j] = (score, [*best[i][1], (box, p)])
     end = max(best)  # all atoms, unless the last ones could not be read
-    return [(Glyph(_unslanted(box, slant, offset), classifier.top(p, k)), box)
+    return [(Glyph(_unslanted(box, slant, offset), classifier.top(p / p.sum(), k)), box)
             for box, p in best[end][1]]
 
 
-def _shape_weighted(probs: np.ndarray, boxes: list[Box], pieces: list[Box],
+def _shape_weighted(probs: np.ndarray, boxes: list[Box], pieces: list[Box], height: float,
                     labels: list[str]) -> np.ndarray:
-    """Probabilities (n, classes) of candidate glyphs reweighted by whether their height
-    fits each label's (see ``X_HEIGHT_ONLY``), renormalised; unchanged if the line shows no
-    x-height (all capitals, digits)."""
+    """Probabilities (n, classes) of candidate glyphs weighted down where their width and
+    height do not fit the label's (see ``WIDE`` and ``X_HEIGHT_ONLY``; the heights
+    only if the line shows an x-height, not all capitals or digits). Not renormalised: a
+    candidate that fits no label loses its score."""
+    allowed = np.array([WIDER if label in WIDE_LABELS else WIDE for label in labels])
+    widths = np.array([(box[2] - box[0]) / height for box in boxes])
+    out = probs * np.exp(-WIDE_PENALTY * np.clip(widths[:, None] - allowed, 0, None))
     tops = np.array([p[1] for p in pieces])
     baseline = float(np.median([p[3] for p in pieces]))
     cap_line = float(np.percentile(tops, 10))
     short = tops > cap_line + 0.25 * (baseline - cap_line)
-    if not short.any() or short.all():
-        return probs
-    x_line = float(np.median(tops[short]))
-    short_label = np.array([label in X_HEIGHT_ONLY for label in labels])
-    flat_label = np.array([label not in DESCENDING for label in labels])
-    out = probs.copy()
-    for row, (_, top, _, bottom) in zip(out, boxes, strict=True):
-        if top < (cap_line + x_line) / 2:
-            row[short_label] *= np.exp(-SHAPE_PENALTY)
-        if bottom > baseline + 0.3 * (baseline - x_line):
-            row[flat_label] *= np.exp(-SHAPE_PENALTY)
-    return out / out.sum(axis=1, keepdims=True)
+    if short.any() and not short.all():
+        x_line = float(np.median(tops[short]))
+        short_label = np.array([label in X_HEIGHT_ONLY for label in labels])
+        flat_label = np.array([label not in DESCENDING for label in labels])
+        for row, (_, top, _, bottom) in zip(out, boxes, strict=True):
+            if top < (cap_line + x_line) / 2:
+                row[short_label] *= np.exp(-SHAPE_PENALTY)
+            if bottom > baseline + 0.3 * (baseline - x_line):
+                row[flat_label] *= np.exp(-SHAPE_PENALTY)
+    return out
 
 
 def _unslanted(box: Box, slant: float, offset: float) -> Box:
