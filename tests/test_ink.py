@@ -188,3 +188,20 @@ def test_components_match_a_flood_fill(mask):
     painted = np.zeros_like(mask)
     painted[run_pixels(runs)] = True
     np.testing.assert_array_equal(painted, mask)
+
+
+def test_the_command_line_says_no_characters_found_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    y, x = np.mgrid[0:200, 0:300]
+    path = tmp_path / "texture.png"
+    Image.fromarray(((np.sin(x / 2.0) * np.sin(y / 2.0) > 0) * 255).astype(np.uint8)).save(path)
+    for split in ([], ["--split"]):
+        result = subprocess.run([sys.executable, "-m", "app.main", "predict", str(path), *split],
+                                cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                                text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert result.returncode != 0
+        assert result.stderr.startswith("error: ") and "no characters found" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
