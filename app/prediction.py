@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from model.recognition import TOP_K, Recognition
 
 from .qtimages import ink_pixmap
+from .seen_view import SeenView
 from .widgets import ElidedLabel, FittedLabel, heading, plain_label
 
 PANEL_WIDTH = 220  # the least; in a wide window the panel grows up to PANEL_MAX_WIDTH
@@ -96,6 +97,8 @@ class PredictionPanel(QWidget):
         layout.addSpacing(10)
         layout.addWidget(heading("What the network sees"))
         layout.addWidget(self.seen, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.seen_view = SeenView()
+        layout.addWidget(self.seen_view)
         layout.addStretch(1)
         return page
 
@@ -137,6 +140,7 @@ class PredictionPanel(QWidget):
                 value.setText(f"{probability:.1%}")
         size = result.seen.shape[0]
         self.seen.setPixmap(ink_pixmap(result.seen, max(1, SEEN_SIDE // size)))
+        self.seen_view.show_recognition(result)
         self._stack.setCurrentIndex(1)
 
     def showing_message(self) -> bool:

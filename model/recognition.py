@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .preprocess import EmptyGlyphError, ImageLike, normalize_glyph
-from .reading import Glyph, read_line
+from .glyph import normalize_ink
+from .images import EmptyGlyphError, ImageLike
+from .ink import to_float, work_ink
+from .reading import Glyph, in_image, read_ink
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -36,13 +38,22 @@ class Recognition:
         The characters of the image read as a line, left to right, each with its box and ranked
         labels; empty when the image was not read as a line.
     text : str or None
-        The line of text those glyphs make (word gaps become spaces); None when not read.
+        The text those glyphs make (word gaps become spaces, lines newlines); None when not
+        read.
+    ink : ndarray of shape (h, w), float32, or None
+        The cleaned ink map of the whole image (ink = 1; box-reduced if the image is larger
+        than model.images.WORK_PIXELS), as every later step sees it; glyph boxes are in the
+        pixels of the image itself.
+    image : PIL image, ndarray or None
+        The image recognised (for showing the boxes over it); None when not read as a line.
     """
 
     top: list[tuple[str, float]]
     seen: np.ndarray
     glyphs: tuple[Glyph, ...] = ()
     text: str | None = None
+    ink: np.ndarray | None = None
+    image: ImageLike | None = None
 
     @property
     def label(self) -> str:
@@ -81,12 +92,14 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
     model.preprocess.EmptyGlyphError
         The image holds no ink.
     """
-    seen = normalize_glyph(image, classifier.preprocess)
+    ink = work_ink(image)  # built once: the glyph and the line are read from it
+    seen = normalize_ink(ink, classifier.preprocess)
     top = classifier.top(classifier.predict_vectors(seen.reshape(1, -1))[0], k)
     if not read_text:
         return Recognition(top, seen)
+    unit_ink = to_float(ink)
     try:
-        line = read_line(classifier, image, k)
+        line = in_image(read_ink(classifier, unit_ink, k), ink.shape, image)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
-        return Recognition(top, seen)
-    return Recognition(top, seen, tuple(line.glyphs), line.text)
+        return Recognition(top, seen, ink=unit_ink, image=image)
+    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image)
