@@ -12,7 +12,15 @@ from model.preprocess import EmptyGlyphError, ImageError, load_image
 from model.recognition import Recognition
 from model.samples import SampleSet, SampleSetError
 
-from .cli_common import CliError, add_json, add_model, load_classifier, print_json, print_rows
+from .cli_common import (
+    CliError,
+    add_json,
+    add_model,
+    add_reject_threshold,
+    load_classifier,
+    print_json,
+    print_rows,
+)
 
 
 def add_predict(commands) -> None:
@@ -24,6 +32,7 @@ def add_predict(commands) -> None:
                    help="show the K most probable labels (default 3)")
     p.add_argument("--split", action="store_true",
                    help="read each image as a string of several characters")
+    add_reject_threshold(p)
     add_json(p)
     p.set_defaults(run=run_predict)
 
@@ -35,7 +44,8 @@ def run_predict(args) -> int:
     results, failed = [], 0
     for image_path in args.images:
         try:
-            recognition = classifier.recognize(load_image(image_path), args.top, args.split)
+            recognition = classifier.recognize(load_image(image_path), args.top, args.split,
+                                               args.reject_threshold)
             results.append({"image": image_path, **_result_json(recognition, args.split)})
         except (ImageError, EmptyGlyphError, OSError) as exc:
             failed += 1
@@ -53,7 +63,7 @@ def _result_json(recognition: Recognition, as_line: bool) -> dict[str, Any]:
     """One image's prediction: its best labels, or with ``as_line`` the text and its glyphs."""
     if not as_line:
         return {"label": recognition.label, "probability": recognition.probability,
-                "top": _ranked_json(recognition.top)}
+                "known": recognition.known, "top": _ranked_json(recognition.top)}
     if recognition.text is None:
         raise EmptyGlyphError("the image holds no characters")
     return {"text": recognition.text,
@@ -72,6 +82,8 @@ def _prediction_text(result: dict[str, Any]) -> str:
     if "text" in result:
         return f"{result['image']}: {result['text']}   (" + " | ".join(
             ranked(g) for g in result["glyphs"]) + ")"
+    if not result["known"]:  # not one of the model's labels: only the closest ones
+        return f"{result['image']}: ?  closest: {ranked(result)}"
     return f"{result['image']}: {ranked(result)}"
 
 
@@ -110,6 +122,8 @@ def run_info(args) -> int:
     if "best_val_accuracy" in info:
         trained += f", best validation accuracy {info['best_val_accuracy']:.1%}"
     print(trained)
+    print(f"  rejects     below similarity {info['reject_threshold']:.3f}"
+          if info["reject_threshold"] else "  rejects     nothing (no reject option)")
     last = info.get("training", {})
     if "n_samples" in last:
         print(f"  last run    {last['n_samples']} samples, {last.get('epochs_run')} epochs "

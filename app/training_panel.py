@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from model.fit import FitOutcome
 from model.train import History, Progress
+from model.validation import accuracy_text
 
 from .results import ConfusionView, MistakesView
 from .text import duration
@@ -25,6 +26,8 @@ from .widgets import plain_label
 
 PROGRESS_STEPS = 1000
 IDLE = "Not training."
+STOPPED = {"cancelled": "Cancelled", "early stopping": "Stopped when the loss stopped improving",
+           "time limit": "Stopped at the time limit"}
 
 
 class TrainingPanel(QWidget):
@@ -117,13 +120,12 @@ class TrainingPanel(QWidget):
 
     def show_outcome(self, outcome: FitOutcome, kept: bool) -> None:
         """Results of a finished run; ``kept`` says whether its model became the current one."""
-        result = outcome.result
-        accuracy = (f", validation accuracy {outcome.evaluation.accuracy:.1%}"
-                    if outcome.evaluation else "")
-        verb = {"cancelled": "Cancelled", "early stopping": "Stopped early"}.get(result.stopped,
-                                                                                "Finished")
+        result, evaluation = outcome.result, outcome.evaluation
+        validation = (accuracy_text(evaluation.accuracy, evaluation.n) if evaluation
+                      else accuracy_text(None, 0))
+        verb = STOPPED.get(result.stopped, "Finished")
         self.status.setText(f"{verb} after {outcome.new_epochs} epochs in "
-                            f"{duration(result.seconds)}{accuracy}."
+                            f"{duration(result.seconds)}. Validation: {validation}."
                             + ("" if kept else " The previous model was kept."))
         if result.stopped == "completed":
             self.progress.setValue(PROGRESS_STEPS)

@@ -22,6 +22,7 @@ from .evaluation import Evaluation, evaluate_classifier, input_vectors
 from .network import ACTIVATIONS
 from .networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES, network_from_config
 from .preprocess import PreprocessConfig
+from .reject import RejectOption, build_reject_option
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 
 MAX_HIDDEN = 8192
@@ -171,6 +172,13 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
                if settings.augment else None)
     result = train(network, x, y, config, augment=augment, progress=progress, cancel=cancel,
                    history=history)
+    trained_on = np.ones(len(y), bool)
+    if result.validation_indices is not None:
+        trained_on[result.validation_indices] = False
+    # Prototypes are distorted copies even when training is not: a few exact samples are too
+    # narrow a memory of what a label looks like.
+    distort = augment or Augmenter(settings.augment_config, preprocess_config.size)
+    reject = _reject_option(x[trained_on], y[trained_on], len(classes), distort, rng, init)
     training = {
         "config": config.to_dict(),
         "augment": settings.augment_config.to_dict() if settings.augment else None,
@@ -182,11 +190,26 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
         "stopped": result.stopped,
         "seconds": round(result.seconds, 3),
         "finished": now_iso(),
+        "reject_threshold": reject.threshold,
     }
     created = init.created if init is not None else now_iso()
     classifier = Classifier(network, classes, preprocess_config, history, training, name,
-                            created)
+                            created, reject)
     return classifier, result
+
+
+def _reject_option(x: np.ndarray, y: np.ndarray, n_classes: int, augment,
+                   rng: np.random.Generator, init: Classifier | None) -> RejectOption:
+    """The reject option calibrated on the training samples; a continued model keeps the
+    prototypes of its labels that have no samples now."""
+    fresh = build_reject_option(x, y, n_classes, augment, rng)
+    if init is None or init.reject is None:
+        return fresh
+    kept = ~np.isin(init.reject.prototype_labels, y)
+    return RejectOption(np.concatenate([fresh.prototypes, init.reject.prototypes[kept]]),
+                        np.concatenate([fresh.prototype_labels,
+                                        init.reject.prototype_labels[kept]]),
+                        fresh.threshold)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from .errors import first_line
 from .fileformat import check_header
 from .networks import network_from_config
 from .preprocess import PreprocessConfig
+from .reject import REJECT_METHOD, RejectOption, feature_length
 from .train import History
 
 FORMAT_NAME = "charrec-model"
@@ -52,6 +53,8 @@ def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
             group.attrs["weight_names"] = list(arrays)
             for weight_name, array in arrays.items():
                 group.create_dataset(weight_name, data=array)
+        if classifier.reject is not None:
+            _write_reject(f.create_group("reject"), classifier.reject)
         history = f.create_group("history")
         series = classifier.history.series()
         history.attrs["series_names"] = list(series)
@@ -99,13 +102,46 @@ def _read(f: h5py.File, name: str) -> Classifier:
     history = History.from_series({key: f["history"][key][()].tolist()
                                    for key in f["history"].attrs.get("series_names", [])}
                                   if "history" in f else {})
+    reject = (_read_reject(f["reject"], len(labels), feature_length(preprocess.size), name)
+              if "reject" in f else None)
     try:
         return Classifier(network, labels, preprocess, history,
                           json.loads(f.attrs.get("training", "{}")),
                           str(f.attrs.get("name", Path(name).stem)),
-                          str(f.attrs.get("created", "")))
+                          str(f.attrs.get("created", "")), reject)
     except ValueError as exc:
         raise ModelFileError(f"{name}: {exc}") from None
+
+
+def _write_reject(group: h5py.Group, reject: RejectOption) -> None:
+    group.attrs["method"] = REJECT_METHOD
+    group.attrs["threshold"] = reject.threshold
+    group.create_dataset("prototypes", data=reject.prototypes.astype(np.float16))
+    group.create_dataset("prototype_labels", data=reject.prototype_labels.astype(np.int32))
+
+
+def _read_reject(group: h5py.Group, n_classes: int, n_features: int, name: str
+                 ) -> RejectOption:
+    method = str(group.attrs.get("method", ""))
+    if method != REJECT_METHOD:
+        raise ModelFileError(f"{name} has a reject option of unknown kind {method!r}; this "
+                             f"charrec reads {REJECT_METHOD!r}")
+    for key in ("prototypes", "prototype_labels"):
+        if key not in group or not isinstance(group[key], h5py.Dataset):
+            raise ModelFileError(f"{name} is missing reject/{key}")
+    prototypes, labels = group["prototypes"][()], group["prototype_labels"][()]
+    if (prototypes.ndim != 2 or prototypes.dtype.kind != "f" or labels.ndim != 1
+            or len(labels) != len(prototypes) or prototypes.shape[1] != n_features):
+        raise ModelFileError(f"{name}: reject/prototypes must be floats of shape (n, "
+                             f"{n_features}) with one reject/prototype_labels entry per row")
+    if not np.isfinite(prototypes).all():
+        raise ModelFileError(f"{name}: reject/prototypes contains NaN or infinite values")
+    if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ModelFileError(f"{name}: reject/prototype_labels must lie in [0, {n_classes})")
+    try:
+        return RejectOption(prototypes, labels.astype(np.int64), float(group.attrs["threshold"]))
+    except (ValueError, KeyError) as exc:
+        raise ModelFileError(f"{name}: {first_line(exc)}") from None
 
 
 def _read_weights(group: h5py.Group, network, name: str) -> None:

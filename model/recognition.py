@@ -37,12 +37,16 @@ class Recognition:
         labels; empty when the image was not read as a line.
     text : str or None
         The line of text those glyphs make (word gaps become spaces); None when not read.
+    known : bool
+        Whether the whole image is one of the model's labels at all (see :mod:`model.reject`);
+        when False, ``top`` are only the closest labels.
     """
 
     top: list[tuple[str, float]]
     seen: np.ndarray
     glyphs: tuple[Glyph, ...] = ()
     text: str | None = None
+    known: bool = True
 
     @property
     def label(self) -> str:
@@ -63,7 +67,7 @@ class Recognition:
 
 
 def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
-              read_text: bool = True) -> Recognition:
+              read_text: bool = True, threshold: float | None = None) -> Recognition:
     """Classify ``image`` as one character and, with ``read_text``, read it as a line.
 
     Parameters
@@ -75,6 +79,9 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
         Ranked labels kept for the image and for each of its glyphs.
     read_text : bool, default True
         Also split the image into characters and read them as a line.
+    threshold : float, optional
+        Reject threshold in [0, 1] deciding ``known``; None uses the model's own, 0 never
+        rejects.
 
     Raises
     ------
@@ -82,11 +89,14 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
         The image holds no ink.
     """
     seen = normalize_glyph(image, classifier.preprocess)
-    top = classifier.top(classifier.predict_vectors(seen.reshape(1, -1))[0], k)
+    vector = seen.reshape(1, -1)
+    probs = classifier.predict_vectors(vector)
+    top = classifier.top(probs[0], k)
+    known = bool(classifier.known(vector, probs, threshold)[0])
     if not read_text:
-        return Recognition(top, seen)
+        return Recognition(top, seen, known=known)
     try:
         line = read_line(classifier, image, k)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
-        return Recognition(top, seen)
-    return Recognition(top, seen, tuple(line.glyphs), line.text)
+        return Recognition(top, seen, known=known)
+    return Recognition(top, seen, tuple(line.glyphs), line.text, known)

@@ -188,7 +188,7 @@ def test_three_class_toy_reaches_full_accuracy_and_records_relaxation_stats(solv
     x, y = three_blobs()
     net = RecurrentNetwork(2, 16, 3, rng=np.random.default_rng(0), solver=solver)
     result = train(net, x, y, TrainingConfig(epochs=40, batch_size=32, learning_rate=0.01,
-                                             validation_split=0))
+                                             validation_split=0, early_stopping=0))
     assert (net(x).argmax(axis=1) == y).mean() > 0.98
     extras = result.history.extras
     assert set(extras) == {"mean_iterations", "mean_backward_iterations", "max_residual",
