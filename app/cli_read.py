@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import first_line
+from model.imagefolders import read_image
 from model.modelfile import ModelFileError
-from model.preprocess import EmptyGlyphError, ImageError, load_image
+from model.preprocess import EmptyGlyphError, ImageError
 from model.recognition import Recognition
 from model.samples import SampleSet, SampleSetError
 
@@ -18,9 +19,11 @@ from .cli_common import (
     add_model,
     add_reject_threshold,
     load_classifier,
+    print_damaged,
     print_json,
     print_rows,
 )
+from .text import plural
 
 
 def add_predict(commands) -> None:
@@ -44,7 +47,10 @@ def run_predict(args) -> int:
     results, failed = [], 0
     for image_path in args.images:
         try:
-            recognition = classifier.recognize(load_image(image_path), args.top, args.split,
+            image, damage = read_image(image_path)
+            if damage is not None:
+                print_damaged([(image_path, damage)])
+            recognition = classifier.recognize(image, args.top, args.split,
                                                args.reject_threshold)
             results.append({"image": image_path, **_result_json(recognition, args.split)})
         except (ImageError, EmptyGlyphError, OSError) as exc:
@@ -111,11 +117,14 @@ def run_info(args) -> int:
         return print_json(info)
     print(f"{info['name']} ({path})")
     print(f"  network     {info['summary']}")
+    if len(info["layers"]) > 1:
+        print("\n".join(f"  {'layers' if i == 0 else '':12s}{layer}"
+                        for i, layer in enumerate(info["layers"])))
     print(f"  input       {info['input_size'][0]}x{info['input_size'][1]} pixels "
           f"({', '.join(f'{k} {v}' for k, v in info['preprocess'].items())})")
     print(f"  classes     {info['n_classes']}: {' '.join(info['classes'])}")
     print(f"  created     {info['created']}")
-    trained = f"  trained     {info['epochs_trained']} epochs"
+    trained = f"  trained     {plural(info['epochs_trained'], 'epoch')}"
     if info["epochs_trained"]:
         trained += (f", final loss {info['final_loss']:.4f}, "
                     f"training accuracy {info['final_accuracy']:.1%}")
@@ -126,7 +135,8 @@ def run_info(args) -> int:
           if info["reject_threshold"] else "  rejects     nothing (no reject option)")
     last = info.get("training", {})
     if "n_samples" in last:
-        print(f"  last run    {last['n_samples']} samples, {last.get('epochs_run')} epochs "
+        print(f"  last run    {plural(last['n_samples'], 'sample')}, "
+              f"{plural(last.get('epochs_run', 0), 'epoch')} "
               f"({last.get('stopped')}), {last.get('seconds')} s")
     return 0
 
@@ -145,6 +155,7 @@ def _sample_set_info(samples: SampleSet, as_json: bool) -> int:
     if as_json:
         return print_json({"path": str(samples.path), "kind": "samples", "n": len(samples),
                             "counts": counts})
-    print(f"{samples.path}: sample set, {len(samples)} samples, {len(counts)} labels")
+    print(f"{samples.path}: sample set, {plural(len(samples), 'sample')}, "
+          f"{plural(len(counts), 'label')}")
     print_rows(counts.items())
     return 0

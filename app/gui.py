@@ -10,16 +10,29 @@ from PySide6.QtWidgets import QApplication
 from model import __version__
 from model.builtin import default_model_path
 
+from .actions import icon
 from .errors import install_excepthook, setup_logging
-from .mainwindow import MainWindow, icon
+from .mainwindow import SAMPLES_FILE, MainWindow
 
 ORGANIZATION = "charrec"
 APPLICATION = "charrec"
 
 
 def data_folder() -> Path:
-    """Where the user's samples and the log live (the platform's app data folder)."""
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    """Where the user's samples and the log live: ``charrec`` in the platform's data folder
+    (``~/.local/share/charrec`` on Linux).
+
+    Qt's own app data folder names the organisation and the application, both "charrec"
+    (``…/charrec/charrec``); a folder left there by an earlier version is moved up once.
+    """
+    generic = QStandardPaths.StandardLocation.GenericDataLocation
+    folder = Path(QStandardPaths.writableLocation(generic)) / APPLICATION
+    earlier = folder / APPLICATION
+    if earlier.is_dir() and not (folder / SAMPLES_FILE).exists():
+        for item in earlier.iterdir():
+            item.rename(folder / item.name)
+        earlier.rmdir()
+    return folder
 
 
 def startup_model(window: MainWindow) -> Path | None:

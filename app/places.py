@@ -15,9 +15,10 @@ class Places:
     def __init__(self, settings: QSettings):
         self.settings = settings
 
-    def folder(self, kind: str) -> str:
-        """The folder a file dialog for ``kind`` should start in."""
-        return str(self.settings.value(f"folders/{kind}", str(Path.home())))
+    def folder(self, kind: str, default: Path | None = None) -> str:
+        """The folder a file dialog for ``kind`` should start in (``default``, else the home
+        folder, until one is remembered)."""
+        return str(self.settings.value(f"folders/{kind}", str(default or Path.home())))
 
     def remember(self, path: str | Path, kind: str) -> None:
         """Start the next dialog for ``kind`` in the folder of ``path`` (or ``path`` itself)."""

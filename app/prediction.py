@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -18,9 +19,12 @@ from PySide6.QtWidgets import (
 from model.recognition import TOP_K, Recognition
 
 from .qtimages import ink_pixmap
-from .widgets import heading, plain_label, scaled_font
+from .widgets import ElidedLabel, FittedLabel, heading, plain_label
 
-PANEL_WIDTH = 220
+PANEL_WIDTH = 220  # the least; in a wide window the panel grows up to PANEL_MAX_WIDTH
+PANEL_MAX_WIDTH = 420
+GLYPH_SCALE = 5.0  # the best label's font, times the normal size, when it fits
+LINE_SCALE = 2.2  # a line of text read from an image
 SEEN_SIDE = 112  # pixels of the enlarged network input
 UNSURE_COLOUR = "#b26a00"
 GREY = "color: palette(mid);"
@@ -55,7 +59,9 @@ class PredictionPanel(QWidget):
         layout.addWidget(heading("Prediction"))
         layout.addWidget(self._stack, 1)
         layout.addLayout(self._sensitivity_row())
-        self.setFixedWidth(PANEL_WIDTH)
+        self.setMinimumWidth(PANEL_WIDTH)
+        self.setMaximumWidth(PANEL_MAX_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def _sensitivity_row(self) -> QHBoxLayout:
         self.sensitivity = QDoubleSpinBox()
@@ -88,11 +94,7 @@ class PredictionPanel(QWidget):
 
     def _result_page(self) -> QWidget:
         page = QWidget()
-        self.best = plain_label()
-        self.best.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._glyph_font = scaled_font(self, 5.0, bold=True)
-        self._line_font = scaled_font(self, 2.2, bold=True)
-        self.best.setWordWrap(True)
+        self.best = FittedLabel()
         self.best.setMinimumHeight(96)
         self.best.setObjectName("bestLabel")
         self.caption = plain_label()
@@ -107,8 +109,7 @@ class PredictionPanel(QWidget):
         bars.setColumnStretch(1, 1)
         self.rows: list[tuple[QLabel, QProgressBar, QLabel]] = []
         for i in range(TOP_K):
-            name, value = plain_label(), plain_label()
-            name.setMinimumWidth(24)
+            name, value = ElidedLabel(), plain_label()
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setMinimumWidth(44)
             bar = QProgressBar()
@@ -150,16 +151,17 @@ class PredictionPanel(QWidget):
         """The best label large; for several characters, the text read, with the whole image
         as one character below it (the top 5 and the network's view are of that)."""
         line = result.reading is not None
-        self.best.setFont(self._line_font if line else self._glyph_font)
-        self.best.setText(result.reading if line else result.label)
+        closest = not line and not result.known  # only the closest labels: none is it
+        if line or closest:
+            self.best.set_fitted_text(result.reading if line else NOT_KNOWN, LINE_SCALE)
+        else:
+            self.best.set_fitted_text(result.label, GLYPH_SCALE)
         percent = f"{result.probability:.0%}"
         if line:
             self.caption.setText("read as a line of text")
             self.caption.setStyleSheet("")
             self.best.setStyleSheet("")
-        elif not result.known:
-            self.best.setFont(self._line_font)
-            self.best.setText(NOT_KNOWN)
+        elif closest:
             self.best.setStyleSheet("")
             self.caption.setText(f"closest: {result.label}, {percent}")
             self.caption.setStyleSheet(GREY)
@@ -173,7 +175,6 @@ class PredictionPanel(QWidget):
             self.best.setStyleSheet("")
         self.reading.setText(f"As one character: {result.label}, {percent}" if line else "")
         self.reading.setVisible(line)
-        closest = not line and not result.known
         self.top_heading.setText("Top 5 as one character" if line else
                                  "Closest labels" if closest else "Top 5")
         for i, (name, bar, value) in enumerate(self.rows):

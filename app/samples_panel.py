@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from model.errors import first_line
-from model.samples import ImportReport, SampleSet, SampleSetError, import_images
+from model.imagefolders import ImportReport, import_images
+from model.samples import SampleSet, SampleSetError
 
 from .errors import message_box, show_error
 from .places import Places
 from .qtimages import ink_pixmap
-from .widgets import plain_label, plain_tip, plural
+from .text import plural
+from .widgets import plain_label, plain_tip
 
 NO_PARENT = QModelIndex()
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -266,8 +268,9 @@ class SamplesPanel(QWidget):
         if not indices:
             return
         current = self.store.samples.labels()[indices[0]]
-        label, ok = QInputDialog.getText(self, "Relabel samples",
-                                         f"New label for {len(indices)} selected:", text=current)
+        label, ok = QInputDialog.getText(
+            self, "Relabel samples",
+            f"New label for the {plural(len(indices), 'selected sample')}:", text=current)
         if ok:
             self._try(lambda: self.store.relabel(indices, label))
 
@@ -286,12 +289,13 @@ class SamplesPanel(QWidget):
         finally:
             QApplication.restoreOverrideCursor()
         added = sum(report.added.values())
-        text = f"Imported {added} images of {len(report.added)} labels from {folder}."
+        text = (f"Imported {plural(added, 'image')} of {plural(len(report.added), 'label')} "
+                f"from {folder}.")
         if report.skipped:
             lines = [f"{Path(path).name}: {reason}" for path, reason in report.skipped[:10]]
             more = len(report.skipped) - len(lines)
             message_box(self, QMessageBox.Icon.Information, "Import", "\n".join(
-                [text, f"{len(report.skipped)} files were skipped:", *lines]
+                [text, f"Skipped {plural(len(report.skipped), 'file')}:", *lines]
                 + ([f"… and {more} more"] if more else []))).exec()
         self.message.emit(text)
 
@@ -309,7 +313,8 @@ class SamplesPanel(QWidget):
             show_error(self, "Cannot open samples", first_line(exc))
             return
         self.places.remember(path, "samples")
-        self.message.emit(f"Added {added} samples from {Path(path).name} to your samples.")
+        self.message.emit(f"Added {plural(added, 'sample')} from {Path(path).name} to your "
+                          "samples.")
 
     def export_samples(self) -> None:
         suggested = str(Path(self.places.folder("samples")) / "samples.h5")

@@ -14,15 +14,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.fit import FitOutcome
 from model.train import History, Progress
 from model.validation import accuracy_text
 
 from .results import ConfusionView, MistakesView
-from .text import duration
+from .text import duration, plural
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
 from .widgets import plain_label
+from .worker import FinishedRun
 
 PROGRESS_STEPS = 1000
 IDLE = "Not training."
@@ -31,10 +31,12 @@ STOPPED = {"cancelled": "Cancelled", "early stopping": "Stopped when the loss st
 
 
 class TrainingPanel(QWidget):
-    """Signals: trainRequested(bool continue_from_current_model), cancelRequested()."""
+    """Signals: trainRequested(bool continue_from_current_model), cancelRequested(),
+    message(str) (how a run ended, for the status bar)."""
 
     trainRequested = Signal(bool)
     cancelRequested = Signal()
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,6 +56,7 @@ class TrainingPanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(12)
         self.status = plain_label(IDLE)
+        self.status.setWordWrap(True)  # long messages take two lines rather than being cut
         self.chart = TrainingChart()
         self.confusion = ConfusionView()
         self.mistakes = MistakesView()
@@ -118,15 +121,16 @@ class TrainingPanel(QWidget):
         if progress.epoch_done:
             self.chart.add_epoch(self._epochs_before + progress.epoch, progress)
 
-    def show_outcome(self, outcome: FitOutcome, kept: bool) -> None:
-        """Results of a finished run; ``kept`` says whether its model became the current one."""
+    def show_outcome(self, run: FinishedRun) -> None:
+        """Results of a finished run (and whether its model became the current one)."""
+        outcome, kept = run.outcome, run.kept
         result, evaluation = outcome.result, outcome.evaluation
         validation = (accuracy_text(evaluation.accuracy, evaluation.n) if evaluation
                       else accuracy_text(None, 0))
         verb = STOPPED.get(result.stopped, "Finished")
-        self.status.setText(f"{verb} after {outcome.new_epochs} epochs in "
-                            f"{duration(result.seconds)}. Validation: {validation}."
-                            + ("" if kept else " The previous model was kept."))
+        self._say(f"{verb} after {plural(outcome.new_epochs, 'epoch')} in "
+                  f"{duration(result.seconds)}. Validation: {validation}."
+                  + ("" if kept else " The previous model was kept."))
         if result.stopped == "completed":
             self.progress.setValue(PROGRESS_STEPS)
         if kept:
@@ -136,7 +140,11 @@ class TrainingPanel(QWidget):
             self._set_mistake_count(len(mistakes) if outcome.evaluation else None)
 
     def show_failure(self, message: str) -> None:
-        self.status.setText(f"Training failed: {message}")
+        self._say(f"Training failed: {message}")
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        self.message.emit(text)
 
     def _set_mistake_count(self, count: int | None) -> None:
         index = self.tabs.indexOf(self.mistakes)

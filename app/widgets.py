@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QFont, QResizeEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
+
+LABEL_TIP = ("The character the drawing shows: any text up to 32 characters. Enter adds the "
+             "drawing as a sample.")
+LABEL_MAX_LENGTH = 32
+PROBLEM_BORDER = "border: 1px solid #d93025;"
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -15,11 +28,6 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     return label
-
-
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """"1 sample", "3 samples"; ``nouns`` for an irregular plural ("classes")."""
-    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def plain_tip(text: str) -> str:
@@ -41,8 +49,8 @@ def heading(text: str, parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def scaled_font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
-    font = QFont(widget.font())
+def scaled_font(widget: QWidget | QFont, factor: float, bold: bool = False) -> QFont:
+    font = QFont(widget if isinstance(widget, QFont) else widget.font())
     font.setPointSizeF(font.pointSizeF() * factor)
     font.setBold(bold)
     return font
@@ -70,6 +78,10 @@ class SquareColumn(QWidget):
         return (self.header.sizeHint().height() + self.footer.sizeHint().height()
                 + 2 * self.SPACING)
 
+    def side_for_height(self, height: int) -> int:
+        """The square's side when the column is ``height`` tall (and wide enough)."""
+        return max(self.square.minimumWidth(), height - self._fixed_height())
+
     def sizeHint(self) -> QSize:
         side = self.square.sizeHint().width()
         return QSize(side, side + self._fixed_height())
@@ -83,3 +95,160 @@ class SquareColumn(QWidget):
                                (self.footer, self.footer.sizeHint().height())):
             widget.setGeometry(QRect(left, top, side, height))
             top += height + self.SPACING
+
+
+class LabelField(QLineEdit):
+    """The label of the next sample. Esc leaves the field (signal ``left``) instead of reaching
+    the window's Esc shortcut (Clear), and Ctrl+Z with no typing to undo undoes a stroke.
+
+    ``flag(problem)`` marks the text as refused until it is edited.
+    """
+
+    left = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setPlaceholderText("Label, e.g. a")
+        self.setMaxLength(LABEL_MAX_LENGTH)
+        self.setClearButtonEnabled(True)
+        self.flag("")
+        self.textChanged.connect(lambda: self.flag(""))
+
+    def flag(self, problem: str) -> None:
+        self.setStyleSheet(PROBLEM_BORDER if problem else "")
+        self.setToolTip(plain_tip(problem) if problem else LABEL_TIP)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Escape:
+                event.accept()  # a key press for the field, not the window's shortcut
+                return True
+            if event.matches(QKeySequence.StandardKey.Undo) and not self.isUndoAvailable():
+                event.ignore()  # nothing typed to undo: the window's Undo gets it
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.left.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class SquareBeside(QWidget):
+    """A :class:`SquareColumn` and a panel side by side: the panel takes the width the square
+    cannot use, between its minimum and maximum width; the square keeps the rest."""
+
+    SPACING = 8
+
+    def __init__(self, column: SquareColumn, panel: QWidget, max_width: int,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.column, self.panel, self.max_width = column, panel, max_width
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 8, 4, 10)
+        layout.setSpacing(self.SPACING)
+        layout.addWidget(column, 1)
+        layout.addWidget(line)
+        layout.addWidget(panel, 1)
+        self._line = line
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        margins = self.layout().contentsMargins()
+        height = self.height() - margins.top() - margins.bottom()
+        width = self.width() - margins.left() - margins.right()
+        spare = (width - self.column.side_for_height(height) - self._line.sizeHint().width()
+                 - 2 * self.SPACING)
+        self.panel.setMaximumWidth(max(self.panel.minimumWidth(), min(self.max_width, spare)))
+        super().resizeEvent(event)
+
+
+class FittedLabel(QLabel):
+    """Large centred bold text that is never cut off.
+
+    The font starts at ``scale`` times the normal size and shrinks until the longest word fits
+    the width (again whenever the width changes); a word too long even at the normal size
+    wraps between its characters.
+    """
+
+    SHRINK = 0.9
+    BREAK = "\u200b"  # zero-width space: where a too-long word may wrap
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        # Takes the width it is given: a long word must not widen the panel past the window.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._base = QFont(self.font())
+        self._text, self._scale = "", 1.0
+
+    def fitted_text(self) -> str:
+        """The text shown, without the marks that let long words wrap."""
+        return self._text
+
+    def set_fitted_text(self, text: str, scale: float) -> None:
+        self._text, self._scale = text, scale
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = max(1, self.contentsRect().width())
+        words = self._text.split() or [""]
+        scale = self._scale
+        while True:
+            font = scaled_font(self._base, scale, bold=True)
+            widest = max(QFontMetrics(font).horizontalAdvance(word) for word in words)
+            if widest <= width or scale <= 1.0:
+                break
+            scale = max(1.0, scale * self.SHRINK)
+        text = self._text
+        if widest > width:
+            metrics = QFontMetrics(font)
+            text = " ".join(self.BREAK.join(word) if metrics.horizontalAdvance(word) > width
+                            else word for word in words)
+        if font != self.font():
+            self.setFont(font)
+        if text != self.text():
+            self.setText(text)
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text ending in "…" when it does not fit; the tooltip holds it all."""
+
+    MAX_HINT = 120  # pixels a long text asks for; the bars beside it keep the rest
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(plain_tip(text) if text else "")
+        self.updateGeometry()
+
+    def shown_text(self) -> str:
+        """The text as drawn at the current width (elided or whole)."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
+
+    def sizeHint(self) -> QSize:
+        width = min(self.fontMetrics().horizontalAdvance(self.text()) + 2, self.MAX_HINT)
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("Ww…"), super().sizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignLeft
+                                                  | Qt.AlignmentFlag.AlignVCenter),
+                         self.shown_text())

@@ -25,7 +25,8 @@ REPORTS_PER_SECOND = 20
 
 @dataclass
 class TrainingJob:
-    """Everything one training run needs; ``init`` is the model to continue from, if any."""
+    """Everything one training run needs; ``init`` is the model to continue from, if any;
+    ``keep_best``: a cancelled run still yields its best weights so far."""
 
     images: np.ndarray
     labels: list[str]
@@ -33,13 +34,30 @@ class TrainingJob:
     config: TrainingConfig
     init: Classifier | None = None
     name: str = "untitled"
+    keep_best: bool = True
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """A run that ended: the job as asked for and what fitting gave."""
+
+    job: TrainingJob
+    outcome: FitOutcome
+
+    @property
+    def kept(self) -> bool:
+        """Whether the trained model replaces the current one (a cancelled run's only when
+        the job keeps the best weights and at least one epoch was trained)."""
+        if self.outcome.result.stopped != "cancelled":
+            return True
+        return self.job.keep_best and self.outcome.new_epochs > 0
 
 
 class TrainingWorker(QObject):
     """Runs one job when its thread starts; reports through signals."""
 
     progressed = Signal(object)  # Progress
-    finished = Signal(object)  # model.fit.FitOutcome
+    finished = Signal(object)  # FinishedRun
     failed = Signal(str)
 
     def __init__(self, job: TrainingJob):
@@ -61,7 +79,7 @@ class TrainingWorker(QObject):
             log.exception("training failed")
             self.failed.emit(f"training stopped unexpectedly: {first_line(exc)}")
         else:
-            self.finished.emit(outcome)
+            self.finished.emit(FinishedRun(self.job, outcome))
 
     def _report(self, progress: Progress) -> None:
         now = time.monotonic()
@@ -77,7 +95,7 @@ class TrainingRunner(QObject):
     -------
     progressed(Progress)
         Forwarded from the worker, delivered in the GUI thread.
-    finished(FitOutcome), failed(str)
+    finished(FinishedRun), failed(str)
         The run ended and its thread with it.
     runningChanged(bool)
     """
@@ -91,7 +109,7 @@ class TrainingRunner(QObject):
         super().__init__(parent)
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
-        self._result: FitOutcome | str | None = None
+        self._result: FinishedRun | str | None = None
 
     def is_running(self) -> bool:
         return self._thread is not None
@@ -125,7 +143,7 @@ class TrainingRunner(QObject):
             self._thread_done()
 
     @Slot(object)
-    def _keep_result(self, result: FitOutcome | str) -> None:
+    def _keep_result(self, result: FinishedRun | str) -> None:
         if self._thread is not None:  # else stop() has ended the run and drops its result
             self._result = result
             self._thread.quit()
@@ -140,7 +158,7 @@ class TrainingRunner(QObject):
         # The worker (owned by Python) is freed with its last reference, here in the GUI thread.
         result, self._thread, self._worker, self._result = self._result, None, None, None
         self.runningChanged.emit(False)
-        if isinstance(result, FitOutcome):
+        if isinstance(result, FinishedRun):
             self.finished.emit(result)
         elif result is not None:
             self.failed.emit(result)

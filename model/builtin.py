@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from resources import resource_path
+
 from .modelfile import ModelFileError
 
-BUILTIN_FOLDER = Path(__file__).resolve().parents[1] / "resources" / "models"
+BUILTIN_FOLDER = resource_path("models")
 BUILTIN_NAMES = ("digits", "printed")
 DEFAULT_MODEL = "digits"
 

@@ -75,9 +75,9 @@ def make_window(qtbot, data_dir, settings, messages):
 
     def make(model_path: Path | None = None) -> MainWindow:
         window = MainWindow(data_dir, settings)
+        qtbot.addWidget(window)
         if model_path is not None:
             window.open_model_file(model_path)
-        qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)
@@ -86,7 +86,7 @@ def make_window(qtbot, data_dir, settings, messages):
     yield make
     for window in windows:
         window.runner.stop()
-        window.setWindowModified(False)
+        window.document.modified = False
         window.close()
 
 

@@ -117,6 +117,27 @@ def test_every_command_has_help(command):
             assert name in result.stdout
 
 
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag):
+    from model import __version__
+
+    assert ok(flag).stdout == f"charrec {__version__}\n"
+    assert "-V, --version" in ok("--help").stdout
+
+
+def test_an_unknown_option_is_named_and_agrees_with_help():
+    line = fails("--foo", status=2)
+    assert line == "error: unrecognized arguments: --foo (see 'charrec --help')"
+    assert "[COMMAND ...]" in ok("--help").stdout  # no command opens the app, as help says
+
+
+def test_the_command_line_without_a_command_says_how_to_open_the_app(capsys):
+    from app.cli import main
+
+    assert main([]) == 2
+    assert "without arguments to open the app" in capsys.readouterr().err
+
+
 def test_unknown_command_is_one_error_line():
     line = fails("bogus", status=2)
     assert "bogus" in line and "train" in line

@@ -103,7 +103,7 @@ def test_drawing_updates_the_prediction_live(qtbot, window):
     assert sorted(names) == sorted(SHAPES)
     assert panel.rows[0][1].value() > 500
     assert not panel.seen.pixmap().isNull()
-    window.clear_action.trigger()
+    window.action_set.clear.trigger()
     qtbot.waitUntil(panel.showing_message, timeout=2000)
     draw_shape(window.canvas, "o")
     assert prediction(qtbot, window) == "o"
@@ -147,7 +147,7 @@ def test_no_model_gives_a_clear_message(qtbot, make_window):
     assert window.prediction.showing_message()
     assert "No model" in window.prediction.message.text()
     assert window.windowTitle().startswith("No model")
-    assert not window.save_action.isEnabled()
+    assert not window.action_set.save.isEnabled()
 
 
 def test_undo_redo_clear_with_keys(qtbot, window):
@@ -163,24 +163,24 @@ def test_undo_redo_clear_with_keys(qtbot, window):
     QTest.keyClick(window, Qt.Key.Key_Escape)
     assert canvas.is_blank()
     qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
-    assert window.undo_action.isEnabled() and not window.clear_action.isEnabled()
-    window.undo_action.trigger()
+    assert window.action_set.undo.isEnabled() and not window.action_set.clear.isEnabled()
+    window.action_set.undo.trigger()
     assert len(canvas.drawing.strokes) == 2
 
 
 def test_eraser_and_pen_width(qtbot, window):
     canvas = window.canvas
-    wide = next(a for a in window.pen_widths.actions() if a.text() == "Very thick")
+    wide = next(a for a in window.action_set.pen_widths.actions() if a.text() == "Very thick")
     wide.trigger()
     assert canvas.pen_width == wide.data()
     draw(canvas, [(140, 40), (140, 240)])
-    window.eraser_action.trigger()
+    window.action_set.eraser.trigger()
     draw(canvas, [(100, 140), (180, 140)])
     strokes = canvas.drawing.strokes
     assert [s.eraser for s in strokes] == [False, True]
     ink = 255 - np.asarray(canvas.image())
     assert ink[140, 140] == 0 and ink[60, 140] > 200
-    window.pen_action.trigger()
+    window.action_set.pen.trigger()
     assert not canvas.eraser
 
 
@@ -192,7 +192,7 @@ def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, mo
     path = tmp_path / "bar.png"
     one.save(path)
     patch_dialog(monkeypatch, "getOpenFileName", path)
-    window.open_image_action.trigger()
+    window.action_set.open_image.trigger()
     assert prediction(qtbot, window) == "|"
     assert window.canvas.drawing.background is not None
     assert not window.prediction.reading.isVisible()
@@ -203,7 +203,7 @@ def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, mo
         row.paste(glyph.resize((180, 180)), (10 + i * 195, 10))
     path = tmp_path / "row.png"
     row.save(path)
-    window.open_image_file(path)
+    window.images.open_file(path)
     qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
     assert window.prediction.best.text() == "| o -"  # far apart: words
     assert window.prediction.reading.text().startswith("As one character: ")
@@ -217,7 +217,7 @@ def test_paste_and_drop_an_image(qtbot, window, tmp_path):
     QGuiApplication.clipboard().setImage(qimage)
     QTest.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert prediction(qtbot, window) == "-"
-    window.clear_action.trigger()
+    window.action_set.clear.trigger()
     path = tmp_path / "o.png"
     render_strokes([Stroke(shape_points("o", np.random.default_rng(5)), 14)]).save(path)
     mime = QMimeData()
@@ -257,14 +257,14 @@ def test_corrupt_image_and_corrupt_model_show_messages(qtbot, window, messages, 
     bad_image = tmp_path / "broken.png"
     bad_image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
     patch_dialog(monkeypatch, "getOpenFileName", bad_image)
-    window.open_image_action.trigger()
+    window.action_set.open_image.trigger()
     assert len(messages.boxes) == 1 and "broken.png" in messages.texts[0]
     assert "\n" not in messages.texts[0]
 
     bad_model = tmp_path / "broken.h5"
     bad_model.write_bytes(b"not a model at all")
     patch_dialog(monkeypatch, "getOpenFileName", bad_model)
-    window.open_action.trigger()
+    window.action_set.open.trigger()
     assert len(messages.boxes) == 2 and "broken.h5" in messages.texts[1]
     assert window.classifier is not None and window.classifier.name == "shapes"  # kept
 
@@ -381,11 +381,11 @@ def test_train_on_drawn_samples_then_predict(qtbot, make_window):
     assert "too few held-out samples" in panel.status.text() and "%" not in panel.status.text()
     qtbot.waitUntil(lambda: not panel.cancel_button.isEnabled(), timeout=5000)
     assert panel.continue_button.isEnabled()
-    window.clear_action.trigger()
+    window.action_set.clear.trigger()
     for label in SHAPES:
         draw_shape(window.canvas, label, seed=99)
         assert prediction(qtbot, window) == label
-        window.clear_action.trigger()
+        window.action_set.clear.trigger()
         qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
 
 
@@ -440,6 +440,7 @@ def test_training_errors_are_messages(qtbot, make_window, messages):
     with qtbot.waitSignal(window.runner.failed, timeout=TRAIN_TIMEOUT_MS):
         window.training_panel.train_button.click()
     assert messages.boxes and "two different labels" in messages.texts[-1]
+    assert messages.texts[-1].startswith("Training needs")  # a sentence, not a CLI error tail
     assert window.classifier is None
     assert "Training failed" in window.training_panel.status.text()
 
@@ -455,7 +456,7 @@ def test_invalid_fields_are_flagged_and_disable_training(qtbot, window):
     form.learning_rate.setText("-1")
     assert form.hidden.property("invalid") is False
     assert form.learning_rate.property("invalid") is True
-    assert "learning rate" in form.learning_rate.toolTip()
+    assert form.learning_rate.toolTip().startswith("Learning rate must be a positive number")
     assert not panel.train_button.isEnabled()
     form.learning_rate.setText("0.01")
     assert panel.train_button.isEnabled() and form.error.isHidden()
@@ -546,7 +547,9 @@ def test_worker_throttles_progress_but_reports_every_epoch(qtbot):
     worker.progressed.connect(reports.append)
     worker.finished.connect(outcomes.append)
     worker.run()  # in this thread: signals arrive directly
-    (outcome,) = outcomes
+    (run,) = outcomes
+    assert run.job is job and run.kept
+    outcome = run.outcome
     assert sum(r.epoch_done for r in reports) == 4
     seconds = outcome.result.seconds
     assert len(reports) - 4 <= seconds * REPORTS_PER_SECOND + 4 < 4 * 24  # 24 batches an epoch
@@ -569,10 +572,10 @@ def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path,
     assert window.windowTitle().startswith("mine")
     assert load_model(saved).labels == window.classifier.labels
 
-    window.new_action.trigger()
+    window.action_set.new.trigger()
     assert window.classifier is None and not messages.boxes
     patch_dialog(monkeypatch, "getOpenFileName", saved)
-    window.open_action.trigger()
+    window.action_set.open.trigger()
     assert window.classifier.name == "mine" and window.model_path == saved
     assert window.places.recent_files()[0] == str(saved)
     window._fill_recent_menu()
@@ -585,7 +588,7 @@ def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_mode
     path.write_bytes(tiny_model_path.read_bytes())
     window = make_window(path)
     window.classifier.name = "renamed"
-    window.setWindowModified(True)
+    window.document.modified = True
     messages.answer = QMessageBox.StandardButton.Cancel
     assert not window.close() and window.isVisible()
     assert "unsaved changes" in messages.texts[-1]
@@ -596,19 +599,19 @@ def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_mode
 
 def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_path, tmp_path,
                                               monkeypatch):
-    import app.mainwindow
+    import app.model_document
 
     builtin = tmp_path / "builtin"
     builtin.mkdir()
     (builtin / "digits.h5").write_bytes(tiny_model_path.read_bytes())
-    monkeypatch.setattr(app.mainwindow, "BUILTIN_FOLDER", builtin)
+    monkeypatch.setattr(app.model_document, "BUILTIN_FOLDER", builtin)
     window = make_window(builtin / "digits.h5")
-    window.setWindowModified(True)
+    window.document.modified = True
     before = (builtin / "digits.h5").read_bytes()
     asked = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *a, **k: asked.append(a) or ("", "")))
-    window.save_action.trigger()
+    window.action_set.save.trigger()
     assert asked, "Save on a built-in model asks where to save"
     assert (builtin / "digits.h5").read_bytes() == before
 
@@ -670,7 +673,7 @@ def test_the_app_starts_with_the_default_model_and_quits(qtbot, tmp_path, monkey
         logging.getLogger("charrec").handlers.clear()
     ((name, data_dir),) = seen
     assert name == "shapes"
-    assert data_dir == tmp_path / "data" / "charrec" / "charrec"
+    assert data_dir == tmp_path / "data" / "charrec"
     assert (data_dir / "charrec.log").is_file()
     assert (tmp_path / "config" / "charrec" / "charrec.conf").is_file()
 
@@ -697,7 +700,7 @@ def test_digits_drawn_with_the_mouse_are_read_by_the_default_model(qtbot, make_w
     window = make_window(default_model_path())
     rng = np.random.default_rng(31)
     for digit in "0123456789":
-        window.clear_action.trigger()
+        window.action_set.clear.trigger()
         qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
         strokes, _pen = draw_digit(digit, rng)
         for stroke in strokes:
@@ -721,6 +724,19 @@ def test_a_drawing_of_none_of_the_labels_shows_as_unknown_with_the_closest_in_gr
     qtbot.waitUntil(lambda: panel.best.text() in SHAPES, timeout=2000)
     assert panel.rows[0][0].styleSheet() == "" and window.isWindowModified()
     assert window.classifier.reject.threshold == 0
-    window.clear_action.trigger()
+    window.action_set.clear.trigger()
     qtbot.waitUntil(panel.showing_message, timeout=2000)
     assert "Draw" in panel.message.text()  # a blank canvas stays "nothing drawn"
+
+
+def test_samples_in_the_doubled_data_folder_of_earlier_versions_move_up(tmp_path, monkeypatch):
+    from app.gui import data_folder
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    earlier = tmp_path / "charrec" / "charrec"
+    earlier.mkdir(parents=True)
+    (earlier / "samples.h5").write_bytes(b"the user's samples")
+    assert data_folder() == tmp_path / "charrec"
+    assert (tmp_path / "charrec" / "samples.h5").read_bytes() == b"the user's samples"
+    assert not earlier.exists()
+    assert data_folder() == tmp_path / "charrec"

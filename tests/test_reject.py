@@ -139,5 +139,5 @@ def test_a_damaged_reject_group_is_one_clear_error(trained, tmp_path):
     save_model(trained, tmp_path / "bad.h5")
     with h5py.File(tmp_path / "bad.h5", "a") as f:
         del f["reject/prototype_labels"]
-    with pytest.raises(ModelFileError, match="missing reject/prototype_labels"):
+    with pytest.raises(ModelFileError, match="reject/prototype_labels"):
         load_model(tmp_path / "bad.h5")

@@ -1,0 +1,223 @@
+"""The main window's rough edges a first-time user meets: keys in the label field, where Save
+proposes to save, quitting with an unsaved model, the shortcut sheet, what the canvas holds, the
+window at its minimum size."""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
+
+import app.model_document
+from app.actions import plain_action_text
+from app.mainwindow import CANVAS_MIN_SIDE, DOCK_WIDTH
+from app.prediction import PANEL_WIDTH, PredictionPanel
+from app.widgets import LABEL_MAX_LENGTH, FittedLabel
+from model.recognition import Recognition
+from tests.test_gui import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
+
+
+def test_esc_in_the_label_field_leaves_it_and_keeps_the_drawing(qtbot, window):
+    draw_shape(window.canvas, "|")
+    window.label_edit.setFocus()
+    qtbot.waitUntil(window.label_edit.hasFocus, timeout=2000)
+    QTest.keyClicks(window.label_edit, "a")
+    QTest.keyClick(window.label_edit, Qt.Key.Key_Escape)
+    assert len(window.canvas.drawing.strokes) == 1
+    assert window.label_edit.text() == "a"
+    assert not window.label_edit.hasFocus()
+    QTest.keyClick(window, Qt.Key.Key_Escape)  # outside the field Esc still clears
+    assert window.canvas.is_blank()
+
+
+def test_ctrl_z_in_the_label_field_undoes_typing_then_strokes(qtbot, window):
+    draw_shape(window.canvas, "|")
+    window.canvas.clear()
+    window.label_edit.setFocus()
+    qtbot.waitUntil(window.label_edit.hasFocus, timeout=2000)
+    QTest.keyClicks(window.label_edit, "b")
+    undo = (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window.label_edit, *undo)
+    assert window.label_edit.text() == "" and window.canvas.is_blank()
+    QTest.keyClick(window.label_edit, *undo)  # nothing typed left to undo: the clear is undone
+    assert len(window.canvas.drawing.strokes) == 1
+
+
+def capture_save_dialog(monkeypatch, answer: str = "") -> list[str]:
+    suggested = []
+
+    def dialog(parent, title, path, filter_):
+        suggested.append(path)
+        return answer, ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(dialog))
+    return suggested
+
+
+def test_save_suggests_documents_then_the_last_folder_never_built_in_models(
+        qtbot, make_window, tiny_model_path, tmp_path, monkeypatch):
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(app.model_document, "documents_folder", lambda: documents)
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "digits.h5").write_bytes(tiny_model_path.read_bytes())
+    monkeypatch.setattr(app.model_document, "BUILTIN_FOLDER", builtin)
+    window = make_window(builtin / "digits.h5")  # the last folder a model came from
+    suggested = capture_save_dialog(monkeypatch, str(tmp_path / "elsewhere" / "mine.h5"))
+    (tmp_path / "elsewhere").mkdir()
+    window.action_set.save.trigger()
+    assert Path(suggested[-1]) == documents / "shapes.h5"  # named after the model
+    assert (tmp_path / "elsewhere" / "mine.h5").is_file()
+
+    window.action_set.save_as.trigger()
+    assert Path(suggested[-1]) == tmp_path / "elsewhere" / "mine.h5"
+
+
+def test_a_failed_save_while_quitting_says_charrec_stays_open(qtbot, make_window, messages,
+                                                              tiny_model_path, tmp_path,
+                                                              monkeypatch):
+    window = make_window(tiny_model_path)
+    window.document.set(window.classifier, None, modified=True)  # trained, never saved
+    capture_save_dialog(monkeypatch, str(tmp_path / "no such folder" / "model.h5"))
+    messages.answer = QMessageBox.StandardButton.Save
+    assert not window.close()
+    assert window.isVisible()
+    title, text = messages.boxes[-1]
+    assert title == "Cannot save model" and "still open" in text
+
+
+def test_the_shortcut_sheet_lists_every_action_shortcut_in_a_table(qtbot, window, messages):
+    window.action_set.shortcuts.trigger()
+    ((title, sheet),) = messages.boxes
+    assert title == "Keyboard shortcuts" and sheet.startswith("<table")
+    with_keys = [a for a in window.action_set.in_sheet_order() if a.shortcuts()]
+    assert sheet.count("<tr>") == len(with_keys) + 2  # and Enter, Esc in the label field
+    for action in with_keys:
+        assert f"<td>{plain_action_text(action)}</td>" in sheet
+    assert "Ctrl+Y, Ctrl+Shift+Z" in sheet and "Save model as" in sheet
+
+
+def test_training_messages_reach_the_status_bar(qtbot, make_window):
+    window = make_window()
+    fill_samples(window, 4)
+    quick_settings(window, epochs=1)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    assert window.statusBar().currentMessage() == window.training_panel.status.text()
+    assert window.statusBar().currentMessage().startswith("Finished after 1 epoch in ")
+
+
+def test_drawing_over_an_opened_image_is_pointed_out(qtbot, window, tmp_path):
+    path = tmp_path / "photo.png"
+    Image.new("L", (60, 60), 255).save(path)
+    window.images.open_file(path)
+    note = window.canvas_note
+    assert note.isVisible() and note.text() == "Showing photo.png."
+    draw_shape(window.canvas, "|")
+    assert note.isVisible() and "drawn over photo.png" in note.text()
+    window.canvas.clear()
+    assert not note.isVisible()
+
+
+def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=2000)
+    QApplication.processEvents()
+    canvas = window.canvas.paper_rect()
+    assert canvas.width() >= CANVAS_MIN_SIDE - 2, canvas
+    assert window.samples_dock.width() < DOCK_WIDTH  # the dock gave way, not the canvas
+    for widget in (window.label_edit, window.add_button, window.prediction):
+        assert widget.isVisible() and widget.width() > 0
+        right = widget.mapTo(window, widget.rect().topRight()).x()
+        assert right <= window.width()
+
+
+def shown_panel(qtbot, width: int) -> PredictionPanel:
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def fits(label: QLabel, text: str) -> bool:
+    """Whether ``text`` as ``label`` lays it out (wrapped at its width) fits inside it."""
+    box = label.contentsRect()
+    needed = QFontMetrics(label.font()).boundingRect(box, int(Qt.TextFlag.TextWordWrap), text)
+    return needed.width() <= box.width() and needed.height() <= label.height()
+
+
+def test_long_labels_are_never_cut_in_the_big_display(qtbot):
+    panel = shown_panel(qtbot, PANEL_WIDTH)
+    seen = np.zeros((28, 28), np.float32)
+    for label in ("7", "triangle", "Rumpelstilzchen", "x" * LABEL_MAX_LENGTH):
+        panel.show_recognition(Recognition([(label, 0.9)], seen))
+        QApplication.processEvents()
+        assert panel.best.fitted_text() == label
+        assert panel.best.text().replace(FittedLabel.BREAK, "") == label
+        assert fits(panel.best, panel.best.text()), label
+    panel.show_recognition(Recognition([("7", 0.9)], seen))
+    big = panel.best.font().pointSizeF()
+    panel.show_recognition(Recognition([("triangle", 0.9)], seen))
+    assert panel.best.font().pointSizeF() < big  # smaller, not cut
+
+
+def test_long_labels_in_the_top_five_end_in_an_ellipsis(qtbot):
+    panel = shown_panel(qtbot, PANEL_WIDTH)
+    long_label = "a label far too long for the column"
+    panel.show_recognition(Recognition([("7", 0.6), (long_label, 0.3), ("1", 0.1)],
+                                       np.zeros((28, 28), np.float32)))
+    QApplication.processEvents()
+    (first, _, _), (second, bar, _), _ = panel.rows[:3]
+    assert first.shown_text() == "7"
+    assert second.shown_text().endswith("…") and long_label.startswith(
+        second.shown_text()[:-1])
+    assert long_label in second.toolTip()
+    assert bar.width() >= 40  # the bar keeps room beside the name
+
+
+def test_the_prediction_column_grows_in_a_wide_window(qtbot, window):
+    narrow = window.prediction.width()
+    window.resize(1800, 900)
+    qtbot.waitUntil(lambda: window.width() == 1800, timeout=2000)
+    QApplication.processEvents()
+    assert window.prediction.width() > narrow
+    assert window.prediction.width() > PANEL_WIDTH
+
+
+def test_a_long_status_message_stops_short_of_the_sample_counter(qtbot, window):
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=2000)
+    text = "Opened a model with a long name: " + "it knows many characters, " * 8
+    window.status(text)
+    shown = window.statusBar().currentMessage()
+    assert shown.endswith("…") and text.startswith(shown[:-1])
+    assert window.statusBar().toolTip() == text
+    width = window.statusBar().fontMetrics().horizontalAdvance(shown)
+    assert width < window.summary.geometry().left()
+    window.status("Saved.")
+    assert window.statusBar().currentMessage() == "Saved." and not window.statusBar().toolTip()
+
+
+def test_form_messages_name_the_field_once(qtbot, window):
+    form = window.training_panel.form
+    form.hidden.setText("many")
+    form.learning_rate.setText("fast")
+    assert not form.check()
+    assert form.error.text().splitlines() == [
+        "Hidden layers: whole numbers separated by commas, e.g. 256,128",
+        "Learning rate must be a number, e.g. 0.001"]
+    assert form.learning_rate.toolTip() == "Learning rate must be a number, e.g. 0.001"
+
+
+def test_adding_one_sample_says_one_sample(qtbot, make_window):
+    window = make_window()
+    draw_shape(window.canvas, "|")
+    window.label_edit.setText("|")
+    window.add_button.click()
+    assert window.statusBar().currentMessage().endswith("1 sample in all.")
