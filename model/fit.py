@@ -53,9 +53,8 @@ class ModelSettings:
         Hidden layer widths of a static network; a recurrent network has one hidden layer, so
         it takes exactly one number (None: ``RECURRENT_HIDDEN``).
     activation : str, optional
-        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu" for
-        static and "tanh" for recurrent networks, whose fixed-point iteration needs a bounded
-        function).
+        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu"
+        for both types; a recurrent network stays a contraction with any 1-Lipschitz function).
     conv : tuple of int, optional
         Static networks only: one block per number before the hidden layers — a 3×3 'same'
         convolution with that many output channels, the activation and a 2×2 max-pooling.

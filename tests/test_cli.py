@@ -226,7 +226,7 @@ def test_train_recurrent_from_a_sample_set(tmp, folder):
     out = tmp / "recurrent.h5"
     report = as_json(ok("train", samples, "--out", out, "--type", "recurrent", *SMALL,
                         "--max-iter", "20", "--tol", "1e-3", "--json"))
-    assert report["summary"].startswith("recurrent 784-16-3 tanh")
+    assert report["summary"].startswith("recurrent 784-16-3 relu")
     assert report["n_samples"] == 24
     classifier = load_model(out)
     assert classifier.labels == sorted(SHAPES)
