@@ -47,5 +47,5 @@ def test_train_a_conv_net_in_the_app_then_predict(qtbot, make_window):
     for label in SHAPES:
         draw_shape(window.canvas, label, seed=99)
         assert prediction(qtbot, window) == label
-        window.clear_action.trigger()
+        window.action_set.clear.trigger()
         qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
