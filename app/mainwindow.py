@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.runner = TrainingRunner(self)
         self.predictor = LivePredictor(self.canvas, self.prediction, self)
+        self.predictor.thresholdChanged.connect(lambda: self.setWindowModified(True))
         self.label_edit = LabelField()
         self.add_button = QPushButton("Add as sample")
         self.canvas_note = plain_label()
@@ -416,7 +417,7 @@ class MainWindow(QMainWindow):
         self.training_dock.show()
         self.training_dock.raise_()
         self.training_panel.start_run(init.history if init is not None else History(),
-                                      job.config.epochs)
+                                      job.config.epochs or 0)
         self.runner.start(job)
         self.status(f"Training on {plural(len(samples), 'sample')} of "
                     f"{plural(len(samples.counts()), 'label')}…")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.evaluation import Evaluation, Mistake
+from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT, accuracy_text
 
 from .qtimages import ink_pixmap
 from .widgets import plain_label, plain_tip, scaled_font
@@ -128,11 +129,12 @@ class ConfusionView(QWidget):
     def set_evaluation(self, evaluation: Evaluation | None) -> None:
         self.model.set_evaluation(evaluation)
         if evaluation is None:
-            self.caption.setText("No samples were held out for validation (set Validation "
-                                 "above 0 % and add more samples per label).")
+            self.caption.setText("No samples were held out for validation (Auto holds some out "
+                                 f"from {MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure "
+                                 "from a handful would mean nothing).")
         else:
-            self.caption.setText(f"Validation accuracy {evaluation.accuracy:.1%} on "
-                                 f"{evaluation.n} samples (rows: true, columns: predicted)")
+            self.caption.setText(f"Validation: {accuracy_text(evaluation.accuracy, evaluation.n)}"
+                                 " (rows: true, columns: predicted)")
 
 
 class MistakesView(QListWidget):

@@ -29,6 +29,7 @@ from .networks import (
     network_from_config,
 )
 from .preprocess import PreprocessConfig
+from .reject import RejectOption, build_reject_option
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 from .validation import MIN_HELD_OUT
 
@@ -52,9 +53,8 @@ class ModelSettings:
         Hidden layer widths of a static network; a recurrent network has one hidden layer, so
         it takes exactly one number (None: ``RECURRENT_HIDDEN``).
     activation : str, optional
-        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu" for
-        static and "tanh" for recurrent networks, whose fixed-point iteration needs a bounded
-        function).
+        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu"
+        for both types; a recurrent network stays a contraction with any 1-Lipschitz function).
     conv : tuple of int, optional
         Static networks only: one block per number before the hidden layers — a 3×3 'same'
         convolution with that many output channels, the activation and a 2×2 max-pooling.
@@ -217,6 +217,13 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
                if settings.augment else None)
     result = train(network, x, y, config, augment=augment, progress=progress, cancel=cancel,
                    history=history)
+    trained_on = np.ones(len(y), bool)
+    if result.validation_indices is not None:
+        trained_on[result.validation_indices] = False
+    # Prototypes are distorted copies even when training is not: a few exact samples are too
+    # narrow a memory of what a label looks like.
+    distort = augment or Augmenter(settings.augment_config, preprocess_config.size)
+    reject = _reject_option(x[trained_on], y[trained_on], len(classes), distort, rng, init)
     training = {
         "config": config.to_dict(),
         "augment": settings.augment_config.to_dict() if settings.augment else None,
@@ -228,11 +235,26 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
         "stopped": result.stopped,
         "seconds": round(result.seconds, 3),
         "finished": now_iso(),
+        "reject_threshold": reject.threshold,
     }
     created = init.created if init is not None else now_iso()
     classifier = Classifier(network, classes, preprocess_config, history, training, name,
-                            created)
+                            created, reject)
     return classifier, result
+
+
+def _reject_option(x: np.ndarray, y: np.ndarray, n_classes: int, augment,
+                   rng: np.random.Generator, init: Classifier | None) -> RejectOption:
+    """The reject option calibrated on the training samples; a continued model keeps the
+    prototypes of its labels that have no samples now."""
+    fresh = build_reject_option(x, y, n_classes, augment, rng)
+    if init is None or init.reject is None:
+        return fresh
+    kept = ~np.isin(init.reject.prototype_labels, y)
+    return RejectOption(np.concatenate([fresh.prototypes, init.reject.prototypes[kept]]),
+                        np.concatenate([fresh.prototype_labels,
+                                        init.reject.prototype_labels[kept]]),
+                        fresh.threshold)
 
 
 @dataclass

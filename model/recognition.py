@@ -46,6 +46,9 @@ class Recognition:
         pixels of the image itself.
     image : PIL image, ndarray or None
         The image recognised (for showing the boxes over it); None when not read as a line.
+    known : bool
+        Whether the whole image is one of the model's labels at all (see :mod:`model.reject`);
+        when False, ``top`` are only the closest labels.
     """
 
     top: list[tuple[str, float]]
@@ -54,6 +57,7 @@ class Recognition:
     text: str | None = None
     ink: np.ndarray | None = None
     image: ImageLike | None = None
+    known: bool = True
 
     @property
     def label(self) -> str:
@@ -74,7 +78,7 @@ class Recognition:
 
 
 def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
-              read_text: bool = True) -> Recognition:
+              read_text: bool = True, threshold: float | None = None) -> Recognition:
     """Classify ``image`` as one character and, with ``read_text``, read it as a line.
 
     Parameters
@@ -86,6 +90,9 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
         Ranked labels kept for the image and for each of its glyphs.
     read_text : bool, default True
         Also split the image into characters and read them as a line.
+    threshold : float, optional
+        Reject threshold in [0, 1] deciding ``known``; None uses the model's own, 0 never
+        rejects.
 
     Raises
     ------
@@ -94,12 +101,15 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
     """
     ink = work_ink(image)  # built once: the glyph and the line are read from it
     seen = normalize_ink(ink, classifier.preprocess)
-    top = classifier.top(classifier.predict_vectors(seen.reshape(1, -1))[0], k)
+    vector = seen.reshape(1, -1)
+    probs = classifier.predict_vectors(vector)
+    top = classifier.top(probs[0], k)
+    known = bool(classifier.known(vector, probs, threshold)[0])
     if not read_text:
-        return Recognition(top, seen)
+        return Recognition(top, seen, known=known)
     unit_ink = to_float(ink)
     try:
         line = in_image(read_ink(classifier, unit_ink, k), ink.shape, image)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
-        return Recognition(top, seen, ink=unit_ink, image=image)
-    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image)
+        return Recognition(top, seen, ink=unit_ink, image=image, known=known)
+    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image, known)
