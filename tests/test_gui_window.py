@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QTextDocumentFragment
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
@@ -221,3 +221,25 @@ def test_adding_one_sample_says_one_sample(qtbot, make_window):
     window.label_edit.setText("|")
     window.add_button.click()
     assert window.statusBar().currentMessage().endswith("1 sample in all.")
+
+
+def test_the_chart_legend_wraps_rather_than_cutting_names(qtbot):
+    from app.training_chart import TrainingChart
+    from model.train import History
+
+    chart = TrainingChart()
+    qtbot.addWidget(chart)
+    chart.resize(280, 320)
+    chart.show()
+    qtbot.waitExposed(chart)
+    history = History(loss=[1.0, 0.5], accuracy=[0.5, 0.7], val_accuracy=[0.4, 0.6],
+                      extras={"mean_iterations": [12.0, 9.0]})
+    chart.show_history(history)
+    QApplication.processEvents()
+    legend = chart.legend
+    shown = QTextDocumentFragment.fromHtml(legend.text()).toPlainText().replace("\xa0", " ")
+    for name in ("training loss", "training accuracy", "validation accuracy",
+                 "mean relaxation steps"):
+        assert name in shown
+    assert legend.height() >= legend.heightForWidth(legend.width())  # room for every line
+    assert legend.heightForWidth(legend.width()) > legend.fontMetrics().height() * 1.5
