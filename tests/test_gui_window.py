@@ -243,3 +243,21 @@ def test_the_chart_legend_wraps_rather_than_cutting_names(qtbot):
         assert name in shown
     assert legend.height() >= legend.heightForWidth(legend.width())  # room for every line
     assert legend.heightForWidth(legend.width()) > legend.fontMetrics().height() * 1.5
+
+
+def test_confusion_headers_show_whole_labels(qtbot):
+    from app.results import ConfusionView
+    from model.evaluation import Evaluation
+
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.resize(240, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    classes = ["triangle", "square", "circle", "star"]
+    view.set_evaluation(Evaluation(0.5, 4, dict.fromkeys(classes, 0.5),
+                                   np.eye(4, dtype=np.int64), classes, []))
+    QApplication.processEvents()
+    header = view.table.horizontalHeader()
+    for column, label in enumerate(classes):
+        assert header.sectionSize(column) > header.fontMetrics().horizontalAdvance(label)
