@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from typing import TextIO
 
 from model import __version__
 from model.errors import TrainingError, first_line
@@ -16,9 +18,11 @@ from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError, ImageError
 from model.samples import SampleSetError
 
-from .cli_common import EXIT_CANCELLED, CliError
+from .cli_common import CliError
 from .cli_read import add_info, add_predict
 from .cli_train import add_evaluate, add_import, add_train
+from .exits import EXIT_CANCELLED, INTERRUPTED
+from .text import printable
 
 PROG = "charrec"
 KNOWN_ERRORS = (CliError, SampleSetError, ModelFileError, TrainingError, ImageError,
@@ -33,19 +37,53 @@ class Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return the exit code. Errors never show a traceback."""
+    """Run one command; return the exit code. Errors never show a traceback.
+
+    Everything printed goes through :func:`app.text.printable`, so that no file name, label
+    or model name can put control characters on the terminal; warnings of the libraries
+    underneath are not shown (damaged images are reported by the commands themselves).
+    """
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: list[str] | None) -> int:
+    command = "charrec"
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:  # options alone, e.g. "charrec --": no app to open then
             parser.error("name a command, or run charrec without arguments to open the app")
+        command = f"charrec {args.command}"
         return args.run(args)
     except KNOWN_ERRORS as exc:
         return _fail(first_line(exc), getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
-        return _fail("interrupted", EXIT_CANCELLED)
+        return _fail(INTERRUPTED, EXIT_CANCELLED)
+    except MemoryError:
+        return _fail(f"not enough memory for '{command}'; try fewer or smaller inputs", 1)
     except Exception as exc:  # last resort: still one line, never a traceback
-        return _fail(f"unexpected {type(exc).__name__}: {first_line(exc)}", 1)
+        return _fail(f"'{command}' failed on a case charrec does not handle yet "
+                     f"({type(exc).__name__}: {first_line(exc)}); please report it", 1)
+
+
+class PrintableStream:
+    """A text stream that writes everything through :func:`app.text.printable`."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def build_parser() -> Parser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,6 @@ from model.modelfile import load_model
 
 NO_MODEL = ("no model given and no built-in model is installed; train one with 'charrec train' "
             "or pass --model")
-EXIT_CANCELLED = 130
 
 
 class CliError(Exception):
@@ -42,7 +42,10 @@ def load_classifier(name_or_path: str | None) -> tuple[Path, Classifier]:
 
 
 def print_json(data: dict[str, Any]) -> int:
-    print(json.dumps(data, ensure_ascii=False))
+    """Print ``data`` as one line of JSON; the undecodable bytes of file names (surrogate
+    escapes) are written as JSON escapes, which the terminal-safe stdout leaves alone."""
+    text = json.dumps(data, ensure_ascii=False)
+    print(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     return 0
 
 
@@ -59,6 +62,16 @@ def print_skipped(skipped: list[tuple[str, str]]) -> None:
         print(f"skipped {len(skipped)}:")
         for path, reason in skipped:
             print(f"  {path}: {reason}")
+
+
+def print_damaged(damaged: list[tuple[str, str]]) -> None:
+    """One warning line on stderr for the images read although they hold damaged data."""
+    if damaged:
+        path, warning = damaged[0]
+        more = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
+        print(f"warning: {len(damaged)} image file{'s' * (len(damaged) > 1)} had damaged data "
+              f"and {'were' if len(damaged) > 1 else 'was'} read anyway: {path} ({warning})"
+              f"{more}", file=sys.stderr)
 
 
 def skipped_json(skipped: list[tuple[str, str]]) -> list[dict[str, str]]:

@@ -7,12 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import first_line
+from model.imagefolders import read_image
 from model.modelfile import ModelFileError
-from model.preprocess import EmptyGlyphError, ImageError, load_image
+from model.preprocess import EmptyGlyphError, ImageError
 from model.recognition import Recognition
 from model.samples import SampleSet, SampleSetError
 
-from .cli_common import CliError, add_json, add_model, load_classifier, print_json, print_rows
+from .cli_common import (
+    CliError,
+    add_json,
+    add_model,
+    load_classifier,
+    print_damaged,
+    print_json,
+    print_rows,
+)
 from .text import plural
 
 
@@ -36,7 +45,10 @@ def run_predict(args) -> int:
     results, failed = [], 0
     for image_path in args.images:
         try:
-            recognition = classifier.recognize(load_image(image_path), args.top, args.split)
+            image, damage = read_image(image_path)
+            if damage is not None:
+                print_damaged([(image_path, damage)])
+            recognition = classifier.recognize(image, args.top, args.split)
             results.append({"image": image_path, **_result_json(recognition, args.split)})
         except (ImageError, EmptyGlyphError, OSError) as exc:
             failed += 1
@@ -100,6 +112,9 @@ def run_info(args) -> int:
         return print_json(info)
     print(f"{info['name']} ({path})")
     print(f"  network     {info['summary']}")
+    if len(info["layers"]) > 1:
+        print("\n".join(f"  {'layers' if i == 0 else '':12s}{layer}"
+                        for i, layer in enumerate(info["layers"])))
     print(f"  input       {info['input_size'][0]}x{info['input_size'][1]} pixels "
           f"({', '.join(f'{k} {v}' for k, v in info['preprocess'].items())})")
     print(f"  classes     {info['n_classes']}: {' '.join(info['classes'])}")

@@ -12,27 +12,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from model.atomic import replace_target
 from model.builtin import resolve_model
+from model.errors import first_line
 from model.evaluation import evaluate_classifier
 from model.fit import ModelSettings, fit_and_validate
+from model.imagefolders import import_images, load_dataset
 from model.modelfile import load_model, save_model
 from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
 from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
-from model.samples import SampleSet, import_images, load_dataset
+from model.samples import SampleSet, SampleSetError
 from model.train import CancelToken, Progress, TrainingConfig
 
 from .cli_common import (
-    EXIT_CANCELLED,
     CliError,
     add_json,
     add_model,
     load_classifier,
+    print_damaged,
     print_json,
     print_rows,
     print_skipped,
     skipped_json,
 )
+from .exits import EXIT_CANCELLED, INTERRUPTED
 from .text import duration, plural
 
 MAX_CONFUSION_COLUMNS = 20
@@ -51,14 +55,25 @@ def add_import(commands) -> None:
 
 
 def run_import(args) -> int:
-    samples = SampleSet(args.out)
-    report = import_images(args.sources, samples, args.label)
+    samples = SampleSet(args.out, on_wait=lambda message: print(f"{message}...",
+                                                                file=sys.stderr, flush=True))
+    before = len(samples)
+    try:
+        report = import_images(args.sources, samples, args.label)
+    except (KeyboardInterrupt, SampleSetError) as exc:
+        reason = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else first_line(exc)
+        if len(samples) == before:
+            raise
+        raise CliError(f"{reason}; the {len(samples) - before} samples read before that were "
+                       f"added to {samples.path} (now {len(samples)})",
+                       EXIT_CANCELLED if isinstance(exc, KeyboardInterrupt) else 1) from None
+    print_damaged(report.damaged)
     if not report.added:
         first = f" ({report.skipped[0][0]}: {report.skipped[0][1]})" if report.skipped else ""
         raise CliError(f"no images were imported; {len(report.skipped)} skipped{first}")
     if args.json:
         return print_json({"out": str(samples.path), "added": report.added,
-                            "total": len(samples), "skipped": skipped_json(report.skipped)})
+                           "total": len(samples), "skipped": skipped_json(report.skipped)})
     print(f"added {plural(sum(report.added.values()), 'sample')} to {samples.path} "
           f"(now {len(samples)}):")
     print_rows(report.added.items())
@@ -81,6 +96,11 @@ def add_train(commands) -> None:
                       help="hidden layer sizes; a recurrent network has one (default "
                       + _per_type(lambda kind: ",".join(map(str, dataclasses.replace(
                           defaults, network_type=kind).hidden_sizes))) + ")")
+    arch.add_argument("--conv", type=_sizes, metavar="C[,C...]",
+                      help="static: conv blocks before the hidden layers, one per number (3x3 "
+                      "'same' conv with C channels, ReLU, 2x2 max-pool); '' for none (default "
+                      + _per_type(lambda kind: ",".join(map(str, dataclasses.replace(
+                          defaults, network_type=kind).conv_blocks)) or "none") + ")")
     arch.add_argument("--activation", choices=list(ACTIVATIONS),
                       help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
     arch.add_argument("--max-iter", type=int, metavar="N",
@@ -153,12 +173,13 @@ def run_train(args) -> int:
     print(f"{plural(result.epochs_run, 'epoch')} ({result.stopped}): final loss "
           f"{report['loss']:.4f}, training accuracy {report['accuracy']:.1%}{val}")
     print_skipped(data.skipped)
+    print_damaged(data.damaged)
     print(f"saved {out}")
     return 0
 
 
 def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
-    architecture = {"network_type": args.type, "hidden": args.hidden,
+    architecture = {"network_type": args.type, "hidden": args.hidden, "conv": args.conv,
                     "activation": args.activation, "max_iter": args.max_iter, "tol": args.tol}
     given = {key: value for key, value in architecture.items() if value is not None}
     if args.init and given:
@@ -189,13 +210,12 @@ def _per_type(default) -> str:
 
 
 def _sizes(text: str) -> tuple[int, ...]:
-    """argparse type of --hidden: "256,128" -> (256, 128); "" -> () (no hidden layer)."""
+    """argparse type of --hidden and --conv: "256,128" -> (256, 128); "" -> () (none)."""
     try:
         sizes = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"hidden sizes must be comma-separated whole numbers like 256,128, got {text!r}"
-        ) from None
+            f"expected comma-separated whole numbers like 32,64, got {text!r}") from None
     return sizes
 
 
@@ -203,6 +223,7 @@ def _writable(out: Path) -> Path:
     """Check before training that a model can be saved at ``out``."""
     if out.is_dir():
         raise CliError(f"{out} is a folder; --out needs a file name such as model.h5")
+    replace_target(out)  # a device, a pipe or a socket is never replaced
     if not out.parent.is_dir():
         raise CliError(f"cannot save to {out}: the folder {out.parent} does not exist")
     return out
@@ -306,6 +327,7 @@ def run_evaluate(args) -> int:
               + " ".join(scores.unknown_labels))
     _print_confusion(scores.classes, scores.confusion.tolist())
     print_skipped(data.skipped)
+    print_damaged(data.damaged)
     return 0
 
 

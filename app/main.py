@@ -5,9 +5,23 @@ from __future__ import annotations
 import os
 import sys
 
+from app.exits import EXIT_CANCELLED, INTERRUPTED
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Run charrec with ``argv`` (default: the process arguments); return the exit code."""
+    """Run charrec with ``argv`` (default: the process arguments); return the exit code.
+
+    A Ctrl+C at any moment, even while the libraries are still loading, ends the process with
+    one line and exit code 130, never a traceback.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(f"error: {INTERRUPTED}", file=sys.stderr)
+        return EXIT_CANCELLED
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv:
         from app.cli import main as cli_main

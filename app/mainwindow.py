@@ -270,7 +270,8 @@ class MainWindow(QMainWindow):
         tip = "Show the samples"
         if classifier is not None:
             model = f"model knows {plural(len(classifier.labels), 'character')}"
-            tip += f"\n\nModel: {classifier.name}, {classifier.network.summary()}"
+            tip += (f"\n\nModel: {classifier.name}, {classifier.network.summary()}\n"
+                    "Layers, input to output:\n" + "\n".join(classifier.network.layer_stack()))
         self.summary.setText(f"{samples} · {model}")
         self.summary.setToolTip(tip)
 

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from model.errors import first_line
-from model.samples import ImportReport, SampleSet, SampleSetError, import_images
+from model.imagefolders import ImportReport, import_images
+from model.samples import SampleSet, SampleSetError
 
 from .errors import message_box, show_error
 from .places import Places

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from model.labels import BIDI_CONTROLS
+
 
 def duration(seconds: float) -> str:
     """0.4 s, 12 s, 3 min 05 s, 1 h 02 min."""
@@ -25,3 +29,22 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
 def sentence(text: str) -> str:
     """An engine message (lower case, made to follow "error: ") as a sentence of its own."""
     return text[:1].upper() + text[1:]
+
+
+_ESCAPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                      + "".join(sorted(BIDI_CONTROLS)) + "\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show in a terminal: control characters, line separators and
+    bidirectional overrides become ``\\u001b``-style escapes (valid in JSON strings too), and
+    the undecodable bytes of a file name (Python's surrogate escapes) become ``\\xff``;
+    newlines, tabs and carriage returns stay."""
+    return _ESCAPED.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"

@@ -31,16 +31,24 @@ INVALID_STYLE = "*[invalid=\"true\"] { border: 1px solid #d93025; border-radius:
 ERROR_COLOUR = "#d93025"
 
 
-def parse_sizes(text: str) -> tuple[int, ...]:
+def parse_sizes(text: str, what: str = "hidden layers", example: str = "256,128",
+                allow_empty: bool = False) -> tuple[int, ...]:
     """"256, 128" -> (256, 128); ValueError with a one-line message otherwise."""
     parts = [part.strip() for part in text.replace(";", ",").split(",")]
     if not text.strip():
-        raise ValueError("give the hidden layer sizes, e.g. 256,128")
+        if allow_empty:
+            return ()
+        raise ValueError(f"give the {what} sizes, e.g. {example}")
     try:
         return tuple(int(part) for part in parts)
     except ValueError:
-        raise ValueError("hidden layers: whole numbers separated by commas, e.g. 256,128"
+        raise ValueError(f"{what}: whole numbers separated by commas, e.g. {example}"
                          ) from None
+
+
+def parse_conv(text: str) -> tuple[int, ...]:
+    """Conv blocks: "32,64" -> (32, 64); empty -> () (none)."""
+    return parse_sizes(text, "conv blocks", "32,64", allow_empty=True)
 
 
 def parse_number(text: str, name: str) -> float:
@@ -65,6 +73,11 @@ class TrainingForm(QWidget):
             "Static: a feed-forward multilayer network trained by backpropagation.\n"
             "Recurrent: hidden units feed back into each other and relax to a fixed point "
             "(Almeida-Pineda recurrent backpropagation).")
+        self.conv = QLineEdit(",".join(map(str, model_defaults.conv_blocks)))
+        self.conv.setPlaceholderText("none")
+        self.conv.setToolTip("Static: convolutional blocks before the hidden layers, one per "
+                             "number — a 3x3 convolution with that many channels, ReLU and 2x2 "
+                             "max-pooling — e.g. 32,64; empty for a dense network")
         self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden_sizes)))
         self.hidden.setToolTip("Widths of the hidden layers, e.g. 256,128 (a recurrent network "
                                "has one hidden layer: give one number)")
@@ -107,7 +120,7 @@ class TrainingForm(QWidget):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
         # (row, column, label, field, columns spanned); the right-hand column holds short numbers
-        cells = [(0, 0, "Network", self.network_type, 3),
+        cells = [(0, 0, "Network", self.network_type, 1), (0, 1, "Conv blocks", self.conv, 1),
                  (1, 0, "Hidden layers", self.hidden, 1), (1, 1, "Epochs", self.epochs, 1),
                  (2, 0, "Activation", self.activation, 1),
                  (2, 1, "Batch size", self.batch_size, 1),
@@ -136,7 +149,7 @@ class TrainingForm(QWidget):
         self._valid = True
         self.network_type.currentIndexChanged.connect(self._type_changed)
         self.optimizer.currentTextChanged.connect(self._optimizer_changed)
-        for edit in (self.hidden, self.tol, self.learning_rate):
+        for edit in (self.conv, self.hidden, self.tol, self.learning_rate):
             edit.textChanged.connect(self.check)
         self._type_changed()
 
@@ -150,7 +163,9 @@ class TrainingForm(QWidget):
         kind = self.network_type.currentData()
         tol = (parse_number(self.tol.text(), "tolerance") if kind == "recurrent"
                else ModelSettings().tol)
+        conv = parse_conv(self.conv.text()) if kind == "static" else ()
         return ModelSettings(network_type=kind, hidden=parse_sizes(self.hidden.text()),
+                             conv=conv,
                              activation=self.activation.currentText(),
                              max_iter=self.max_iter.value(), tol=tol,
                              augment=self.augment.isChecked())
@@ -177,6 +192,8 @@ class TrainingForm(QWidget):
         """
         kind = self.network_type.currentData()
         checks: dict[QLineEdit, Callable[[str], Any]] = {
+            self.conv: lambda text: ModelSettings(network_type=kind,
+                                                  conv=parse_conv(text)).validate(),
             self.hidden: lambda text: ModelSettings(network_type=kind,
                                                     hidden=parse_sizes(text)).validate(),
             self.tol: lambda text: ModelSettings(
@@ -216,6 +233,8 @@ class TrainingForm(QWidget):
         for widget in (self.max_iter, self.tol):
             widget.setEnabled(recurrent)
             self._labels[widget].setEnabled(recurrent)
+        self.conv.setEnabled(not recurrent)
+        self._labels[self.conv].setEnabled(not recurrent)
         self._labels[self.hidden].setText("Hidden units" if recurrent else "Hidden layers")
         if recurrent and "," in self.hidden.text():
             self.hidden.setText(self.hidden.text().split(",")[0].strip())

@@ -3,9 +3,10 @@
     .venv/bin/python bench/builtin_models.py
 
 Digits: the 1,000 MNIST digits the recipe holds out, and canvas-style drawings (the 500 the
-recipe reports, seed 2026, plus 1,000 fresh ones, seed 7). Printed: glyphs of the font families
-held out of training. Speed: loading each model, and preprocess + forward pass of one 280x280
-canvas drawing (median of 200).
+recipe reports, seed 2026, plus 1,000 fresh ones, seed 7). Printed: glyphs of the printed and
+handwriting-like designs held out of training, rendered with fresh distortions (seed 2027).
+Speed: loading each model, and preprocess + forward pass of one 280x280 canvas drawing (median
+of 200).
 """
 
 from __future__ import annotations
@@ -54,12 +55,11 @@ def main() -> None:
     print(f"digits, one canvas drawing, preprocess + forward: "
           f"{median_ms(lambda: digits.recognize(drawing, read_text=False)):.2f} ms")
     printed = load_model(builtin_path("printed"))
-    images, labels = build_models.printed_set(build_models.HELD_OUT_FAMILIES, 1, 2027)
-    score = evaluate_classifier(printed, images, labels)
-    print(f"printed, held-out families ({', '.join(build_models.HELD_OUT_FAMILIES)}): top-1 "
-          f"{score.accuracy:.2%}, ambiguous pairs merged "
-          f"{build_models.merged_accuracy(score):.2%} of {score.n}")
-
+    faces = build_models.typefaces(build_models.PRINTED_CLASSES)
+    for kind, score in build_models.held_out_scores(printed, faces, 2027).items():
+        print(f"printed, held-out {kind} designs ({', '.join(score['designs'])}): top-1 "
+              f"{score['top1']:.2%}, look-alikes merged {score['top1_merged']:.2%} of "
+              f"{score['n']}")
 
 if __name__ == "__main__":
     main()

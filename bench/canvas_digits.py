@@ -8,36 +8,16 @@ for training. ``python bench/canvas_digits.py OUT_DIR`` writes them as an image 
 
 from __future__ import annotations
 
-import itertools
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from model.strokes import Stroke, render_strokes
+from model.sketch import arc, join, line, place
+from model.strokes import CANVAS_SIZE, Stroke, render_strokes
 
-CANVAS = 280
-Curve = np.ndarray  # (n, 2) points in a unit box: x right, y down, digit about 0.6 x 1.0
-
-
-def line(*points: tuple[float, float], n: int = 12) -> Curve:
-    """Polyline through ``points`` with ``n`` samples per segment."""
-    pts = np.asarray(points, np.float32)
-    t = np.linspace(0, 1, n, endpoint=False)[:, None]
-    segments = [a + t * (b - a) for a, b in itertools.pairwise(pts)]
-    return np.concatenate([*segments, pts[-1:]])
-
-
-def arc(cx: float, cy: float, rx: float, ry: float, start: float, stop: float,
-        n: int = 40) -> Curve:
-    """Elliptic arc; angles in degrees, 0 = right, 90 = down (screen coordinates)."""
-    a = np.radians(np.linspace(start, stop, n))
-    return np.stack([cx + rx * np.cos(a), cy + ry * np.sin(a)], axis=1).astype(np.float32)
-
-
-def join(*curves: Curve) -> Curve:
-    return np.concatenate(curves)
+CANVAS = CANVAS_SIZE
 
 
 def _zero(rng):
@@ -103,34 +83,10 @@ DIGITS: dict[str, Callable] = dict(zip("0123456789", (
     _zero, _one, _two, _three, _four, _five, _six, _seven, _eight, _nine), strict=True))
 
 
-def _wobble(curve: Curve, rng: np.random.Generator, amount: float) -> Curve:
-    """Smooth hand tremor: low-frequency noise along the curve."""
-    n = len(curve)
-    knots = rng.normal(0, amount, (6, 2))
-    t = np.linspace(0, 5, n)
-    return curve + np.stack([np.interp(t, np.arange(6), knots[:, i]) for i in range(2)], 1)
-
-
 def draw_digit(label: str, rng: np.random.Generator) -> tuple[list[Stroke], float]:
     """Random strokes for ``label`` placed on the canvas; returns (strokes, pen width)."""
-    curves = DIGITS[label](rng)
-    slant, angle = rng.uniform(-0.35, 0.25), np.radians(rng.uniform(-10, 10))
-    height = rng.uniform(0.3, 0.9) * CANVAS
-    width_scale = rng.uniform(0.75, 1.25)
-    cos, sin = np.cos(angle), np.sin(angle)
-    transform = np.array([[cos, -sin], [sin, cos]]) @ np.array([[width_scale, -slant], [0, 1]])
-    placed = [(_wobble(c, rng, 0.015) - [0.3, 0.5]) @ transform.T * height for c in curves]
-    pen = float(rng.choice([6, 10, 14, 18, 24]))
-    margin = pen / 2 + 2
-    allpts = np.concatenate(placed)
-    fit = (CANVAS - 2 * margin - 1) / max((allpts.max(0) - allpts.min(0)).max(), 1.0)
-    if fit < 1:  # a big, slanted digit: shrink it onto the canvas
-        placed = [p * fit for p in placed]
-        allpts = allpts * fit
-    lo, hi = allpts.min(0), allpts.max(0)
-    offset = [rng.uniform(margin - lo[i], CANVAS - margin - hi[i]) for i in range(2)]
-    strokes = [Stroke(points=(p + offset).astype(np.float32), width=pen) for p in placed]
-    return strokes, pen
+    strokes = place(DIGITS[label](rng), rng)
+    return strokes, strokes[0].width
 
 
 def make_set(per_class: int, seed: int) -> list[tuple[np.ndarray, str]]:

@@ -30,10 +30,10 @@ def n_weights(n_in: int, n_out: int) -> int:
     return n_in * HIDDEN + HIDDEN + HIDDEN * n_out + n_out
 
 
-def best_rate(run, samples: int) -> float:
-    """Samples per second of the fastest of REPEATS runs of ``run()``."""
+def best_rate(run, samples: int, repeats: int = REPEATS) -> float:
+    """Samples per second of the fastest of ``repeats`` runs of ``run()``."""
     times = []
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)

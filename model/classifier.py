@@ -79,6 +79,7 @@ class Classifier:
             "type": self.network.kind,
             "architecture": self.network.config(),
             "summary": self.network.summary(),
+            "layers": self.network.layer_stack(),
             "classes": list(self.labels),
             "n_classes": len(self.labels),
             "input_size": [self.preprocess.size, self.preprocess.size],

@@ -12,21 +12,32 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .augment import AugmentConfig, Augmenter
 from .classifier import Classifier, now_iso
+from .conv import pooled_shape
 from .errors import TrainingError
 from .evaluation import Evaluation, evaluate_classifier, input_vectors
 from .network import ACTIVATIONS
-from .networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES, network_from_config
+from .networks import (
+    DEFAULT_ACTIVATIONS,
+    NETWORK_TYPES,
+    check_network_size,
+    network_from_config,
+)
 from .preprocess import PreprocessConfig
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 
 MAX_HIDDEN = 8192
+MAX_CONV_CHANNELS = 1024
 # Hidden widths by network type when none are given.
 DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"static": (512, 256), "recurrent": (512,)}
+# Conv blocks (output channels of each) by network type when none are given; the recurrent
+# network is dense only.
+DEFAULT_CONV: dict[str, tuple[int, ...]] = {"static": (), "recurrent": ()}
 
 
 @dataclass
@@ -43,6 +54,10 @@ class ModelSettings:
         Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu" for
         static and "tanh" for recurrent networks, whose fixed-point iteration needs a bounded
         function).
+    conv : tuple of int, optional
+        Static networks only: one block per number before the hidden layers — a 3×3 'same'
+        convolution with that many output channels, the activation and a 2×2 max-pooling.
+        None picks the type's default (``DEFAULT_CONV``); () is a dense network.
     max_iter : int, default 50
         Recurrent networks only: most relaxation steps to reach the fixed point.
     tol : float, default 1e-4
@@ -58,6 +73,7 @@ class ModelSettings:
     network_type: str = "static"
     hidden: tuple[int, ...] | None = None
     activation: str | None = None
+    conv: tuple[int, ...] | None = None
     max_iter: int = 50
     tol: float = 1e-4
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
@@ -76,6 +92,13 @@ class ModelSettings:
             return tuple(self.hidden)
         return DEFAULT_HIDDEN.get(self.network_type, DEFAULT_HIDDEN["static"])
 
+    @property
+    def conv_blocks(self) -> tuple[int, ...]:
+        """``conv``, or the network type's default blocks when it is None."""
+        if self.conv is not None:
+            return tuple(self.conv)
+        return DEFAULT_CONV.get(self.network_type, ())
+
     def validate(self) -> None:
         """Raise ValueError with a one-line message for an impossible setting."""
         if self.network_type not in NETWORK_TYPES:
@@ -88,6 +111,17 @@ class ModelSettings:
         if self.network_type == "recurrent" and len(hidden) != 1:
             raise ValueError("a recurrent network has exactly one hidden layer; give one size "
                              f"such as {DEFAULT_HIDDEN['recurrent'][0]}, got {list(hidden)}")
+        conv = self.conv_blocks
+        if not all(isinstance(c, int | np.integer) and 1 <= c <= MAX_CONV_CHANNELS
+                   for c in conv):
+            raise ValueError(f"conv channel counts must be whole numbers from 1 to "
+                             f"{MAX_CONV_CHANNELS}, got {list(conv)}")
+        if conv and self.network_type != "static":
+            raise ValueError("conv blocks are for static networks; the recurrent network is "
+                             "dense")
+        if conv:
+            side = self.preprocess.size
+            pooled_shape((side, side), len(conv))
         if self.hidden_activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.hidden_activation!r}; choose from "
                              f"{', '.join(ACTIVATIONS)}")
@@ -95,6 +129,12 @@ class ModelSettings:
             raise ValueError(f"max iterations must be at least 1, got {self.max_iter}")
         if not (math.isfinite(self.tol) and self.tol > 0):
             raise ValueError(f"tolerance must be a positive number, got {self.tol}")
+        check_network_size(self.size_config(self.preprocess.n_inputs, 2))
+
+    def size_config(self, n_inputs: int, n_classes: int) -> dict[str, Any]:
+        """The sizes of this network for :func:`model.networks.parameter_count`."""
+        return {"type": self.network_type, "n_inputs": n_inputs,
+                "hidden": list(self.hidden_sizes), "n_classes": n_classes}
 
     def build_network(self, n_inputs: int, n_classes: int, rng: np.random.Generator):
         """A new network of this type and size with random weights from ``rng``."""
@@ -102,7 +142,8 @@ class ModelSettings:
         if self.network_type == "recurrent":
             return kind(n_inputs, self.hidden_sizes[0], n_classes, self.hidden_activation,
                         rng=rng, max_iter=self.max_iter, tol=self.tol)
-        return kind(n_inputs, self.hidden_sizes, n_classes, self.hidden_activation, rng=rng)
+        return kind(n_inputs, self.hidden_sizes, n_classes, self.hidden_activation, rng=rng,
+                    conv=self.conv_blocks)
 
 
 def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
@@ -159,6 +200,10 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     rng = np.random.default_rng(config.seed)
     if init is None:
         classes = present
+        try:
+            check_network_size(settings.size_config(preprocess_config.n_inputs, len(classes)))
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from None
         network = settings.build_network(preprocess_config.n_inputs, len(classes), rng)
         history = History()
     else:
@@ -224,7 +269,28 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
     if held_out is not None and len(held_out):
         outcome.evaluation = evaluate_classifier(classifier, images[held_out],
                                                  [str(labels[i]) for i in held_out])
+    if result.stopped != "cancelled":
+        _check_better_than_chance(outcome, [str(label) for label in labels])
     return outcome
+
+
+def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
+    """Raise TrainingError when the model does no better than always giving the most common
+    label: held-out accuracy if samples were held out, else training accuracy."""
+    held_out = outcome.result.validation_indices
+    if outcome.evaluation is not None:
+        accuracy, measured, where = (outcome.evaluation.accuracy,
+                                     [labels[i] for i in held_out], "held-out")
+    elif len(outcome.classifier.history):
+        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
+    else:
+        return
+    label, count = Counter(measured).most_common(1)[0]
+    chance = count / len(measured)
+    if accuracy <= chance:
+        raise TrainingError(f"training failed: {accuracy:.1%} accuracy on the {where} samples is "
+                            f"no better than always answering {label!r} ({chance:.1%}); the "
+                            "model was not kept (a smaller learning rate may help)")
 
 
 def _copy_network(network, n_classes: int, rng: np.random.Generator):

@@ -1,12 +1,15 @@
 """Model files: one self-describing HDF5 file per classifier (layout in docs/model-format.md).
 
 Loading checks everything against the architecture recorded in the file and fails with one
-:class:`ModelFileError` that says exactly what does not match. Nothing in a file is executed.
+:class:`ModelFileError` that says exactly what does not match. Nothing in a file is executed,
+nothing outside it is followed (:mod:`model.h5checks`), and nothing is read or built before its
+size is known to be sane.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -14,17 +17,22 @@ import h5py
 import numpy as np
 
 from . import __version__
-from .atomic import atomic_path
 from .classifier import Classifier
 from .errors import first_line
 from .fileformat import check_header
-from .networks import network_from_config
+from .h5checks import UnsafeFileError, check_file, checked_dataset
+from .h5io import hdf5_writer, utf8
+from .labels import LabelError, check_stored_labels
+from .networks import MAX_PARAMETERS, check_network_size, network_from_config
 from .preprocess import PreprocessConfig
 from .train import History
 
 FORMAT_NAME = "charrec-model"
 FORMAT_VERSION = 1
 STRING = h5py.string_dtype("utf-8")
+MAX_CLASSES = 100_000
+MAX_EPOCHS = 1_000_000  # entries of one history series
+MAX_WEIGHT_DIMENSIONS = 4
 
 
 class ModelFileError(Exception):
@@ -33,11 +41,11 @@ class ModelFileError(Exception):
 
 def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
     """Write ``classifier`` to ``path`` atomically (the old file survives a crash mid-save)."""
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with hdf5_writer(path) as f:
         f.attrs["format"] = FORMAT_NAME
         f.attrs["format_version"] = FORMAT_VERSION
         f.attrs["app_version"] = __version__
-        f.attrs["name"] = classifier.name
+        f.attrs["name"] = utf8(classifier.name)
         f.attrs["created"] = classifier.created
         f.attrs["network_type"] = classifier.network.kind
         f.attrs["architecture"] = json.dumps(classifier.network.config())
@@ -81,24 +89,38 @@ def load_model(path: str | os.PathLike) -> Classifier:
 def _read(f: h5py.File, name: str) -> Classifier:
     check_header(f.attrs, name, FORMAT_NAME, FORMAT_VERSION, ModelFileError,
                  "; train one from it with 'charrec train'")
-    for key in ("labels", "weights"):
-        if key not in f:
-            raise ModelFileError(f"{name} has no '{key}' {'group' if key == 'weights' else ''}"
-                                 .rstrip())
-    architecture = json.loads(f.attrs["architecture"])
+    if not isinstance(f.get("weights"), h5py.Group):
+        raise ModelFileError(f"{name} has no 'weights' group")
     try:
+        check_file(f)
+        labels_data = checked_dataset(f, "labels", "labels", (MAX_CLASSES,), "T")
+        series = _history_series(f)
+        _check_stored_weights(f["weights"])
+    except UnsafeFileError as exc:
+        raise ModelFileError(f"{name} {exc}") from None
+    architecture = json.loads(f.attrs["architecture"])
+    if not isinstance(architecture, dict):
+        raise ModelFileError(f"{name} has an invalid architecture: not a JSON object")
+    try:
+        check_network_size(architecture)  # before anything of that size is built
         network = network_from_config(architecture)
-        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelFileError(f"{name} has an invalid architecture: {first_line(exc)}") from None
+    try:
+        preprocess = PreprocessConfig.from_dict(json.loads(f.attrs["preprocess"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{name} has invalid preprocessing settings: "
+                             f"{first_line(exc)}") from None
     _read_weights(f["weights"], network, name)
-    labels = list(f["labels"].asstr()[()])
-    if len(labels) != network.n_classes:
-        raise ModelFileError(f"{name} has {len(labels)} labels but its output layer has "
+    if len(labels_data) != network.n_classes:
+        raise ModelFileError(f"{name} has {len(labels_data)} labels but its output layer has "
                              f"{network.n_classes} units")
-    history = History.from_series({key: f["history"][key][()].tolist()
-                                   for key in f["history"].attrs.get("series_names", [])}
-                                  if "history" in f else {})
+    labels = list(labels_data.asstr()[()])
+    try:
+        check_stored_labels(labels, f"{name}: class")
+    except LabelError as exc:
+        raise ModelFileError(str(exc)) from None
+    history = History.from_series({key: data[()].tolist() for key, data in series.items()})
     try:
         return Classifier(network, labels, preprocess, history,
                           json.loads(f.attrs.get("training", "{}")),
@@ -106,6 +128,34 @@ def _read(f: h5py.File, name: str) -> Classifier:
                           str(f.attrs.get("created", "")))
     except ValueError as exc:
         raise ModelFileError(f"{name}: {exc}") from None
+
+
+def _history_series(f: h5py.File) -> dict[str, h5py.Dataset]:
+    """The checked (not yet read) datasets of the training history, by series name."""
+    if "history" not in f:
+        return {}
+    history = f["history"]
+    return {str(key): checked_dataset(history, str(key), f"history/{key}", (MAX_EPOCHS,), "f")
+            for key in history.attrs.get("series_names", [])}
+
+
+def _check_stored_weights(group: h5py.Group) -> None:
+    """Refuse weights that are not float arrays or add up to more than MAX_PARAMETERS."""
+    total = 0
+    for layer_name, layer in group.items():
+        if not isinstance(layer, h5py.Group):
+            raise UnsafeFileError(f"has 'weights/{layer_name}', which is not a group")
+        for weight_name, data in layer.items():
+            where = f"weights/{layer_name}/{weight_name}"
+            if not (isinstance(data, h5py.Dataset) and data.shape is not None
+                    and len(data.shape) <= MAX_WEIGHT_DIMENSIONS):
+                raise UnsafeFileError(f"has '{where}', which is not an array of at most "
+                                      f"{MAX_WEIGHT_DIMENSIONS} dimensions")
+            checked_dataset(layer, weight_name, where, (MAX_PARAMETERS,) * data.ndim, "f")
+            total += math.prod(data.shape)
+    if total > MAX_PARAMETERS:
+        raise UnsafeFileError(f"stores {total:,} weights, more than the limit of "
+                              f"{MAX_PARAMETERS:,}")
 
 
 def _read_weights(group: h5py.Group, network, name: str) -> None:

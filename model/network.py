@@ -13,13 +13,17 @@ back-propagating errors. Nature 323, 533-536.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from .conv import Conv2D, conv_stack
+
 DEFAULT_DTYPE = np.float32
 LEAKY_SLOPE = 0.01
+# A conv network classifies large batches this many samples at a time.
+CONV_CHUNK = 256
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -34,7 +38,8 @@ def _softmax(a: np.ndarray) -> np.ndarray:
     return e
 
 
-# name -> (f(a), f'(a) expressed through a and y = f(a))
+# name -> (f(a), f'(a) expressed through a and y = f(a)). All are non-decreasing, which lets
+# conv blocks pool before the activation (model/conv.py).
 ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     "sigmoid": (_sigmoid, lambda a, y: y * (1 - y)),
     "tanh": (np.tanh, lambda a, y: 1 - y * y),
@@ -186,6 +191,10 @@ class Predictor:
         """Class probabilities (n_classes,) for one input vector (n_inputs,)."""
         return self(np.reshape(vector, (1, -1)))[0]
 
+    def layer_stack(self) -> list[str]:
+        """One line per layer, input to output (a network without layers: its summary)."""
+        return [self.summary()]
+
 
 class StaticNetwork(Predictor):
     """Feed-forward multilayer network trained by static backpropagation.
@@ -205,6 +214,14 @@ class StaticNetwork(Predictor):
     rng : numpy.random.Generator, optional
         Source of the initial weights; the same seed gives bit-identical weights.
     dtype : numpy dtype, default float32
+    conv : sequence of int, default ()
+        Output channels of convolutional blocks before the dense layers, one block per entry:
+        a ``kernel_size`` 'same' convolution, the hidden activation and a 2×2 max-pooling
+        (:mod:`model.conv`). Empty for a purely dense network.
+    kernel_size : {3, 5}, default 3
+    image_shape : (height, width), optional
+        Shape of the images whose raveled rows are the input vectors; conv blocks need it.
+        Default: a square of ``n_inputs`` pixels.
     """
 
     kind = "static"
@@ -212,7 +229,9 @@ class StaticNetwork(Predictor):
 
     def __init__(self, n_inputs: int, hidden: list[int] | tuple[int, ...], n_classes: int,
                  activation: str = default_activation, output: str = "softmax",
-                 rng: np.random.Generator | None = None, dtype=DEFAULT_DTYPE):
+                 rng: np.random.Generator | None = None, dtype=DEFAULT_DTYPE,
+                 conv: Sequence[int] = (), kernel_size: int = 3,
+                 image_shape: Sequence[int] | None = None):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose from "
                              f"{', '.join(ACTIVATIONS)}")
@@ -223,12 +242,19 @@ class StaticNetwork(Predictor):
             raise ValueError(f"layer sizes must be positive, got {sizes}")
         rng = rng if rng is not None else np.random.default_rng()
         self.activation, self.output, self.dtype = activation, output, np.dtype(dtype)
-        self.layers: list[Dense | Activation] = []
+        self.conv, self.kernel_size = tuple(int(c) for c in conv), int(kernel_size)
+        self.image_shape = _image_shape(sizes[0], image_shape) if self.conv else None
+        self.layers: list = []
+        if self.conv:
+            self.layers, sizes[0] = conv_stack(
+                self.image_shape, self.conv, self.kernel_size, lambda: Activation(activation),
+                lambda n_in, n_out: init_scale(activation, n_in, n_out), rng, dtype)
         for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             self.layers.append(Dense(n_in, n_out, rng, init_scale(activation, n_in, n_out), dtype))
             if i < len(sizes) - 2:
                 self.layers.append(Activation(activation))
-        self.layers[0].needs_input_grad = False
+        next(layer for layer in self.layers if hasattr(layer, "needs_input_grad")
+             ).needs_input_grad = False
 
     @property
     def dense_layers(self) -> list[Dense]:
@@ -236,6 +262,8 @@ class StaticNetwork(Predictor):
 
     @property
     def n_inputs(self) -> int:
+        if self.conv:
+            return self.image_shape[0] * self.image_shape[1]
         return self.layers[0].weight.shape[0]
 
     @property
@@ -250,7 +278,12 @@ class StaticNetwork(Predictor):
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities (batch, n_classes) for inputs ``x`` (batch, n_inputs)."""
-        return output_function(self.scores(np.asarray(x, dtype=self.dtype)), self.output)
+        x = np.asarray(x, dtype=self.dtype)
+        if not self.conv or len(x) <= CONV_CHUNK:
+            return output_function(self.scores(x), self.output)
+        # Conv buffers grow with the batch: large batches go through in chunks.
+        return np.concatenate([self(x[start:start + CONV_CHUNK])
+                               for start in range(0, len(x), CONV_CHUNK)])
 
     def loss_and_gradients(self, x: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward and backward pass on a mini-batch; fills :meth:`gradients` in place.
@@ -269,6 +302,8 @@ class StaticNetwork(Predictor):
         probs, loss, grad = output_and_loss(self.scores(x, train=True), targets, self.output)
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
+            if grad is None:  # the first weighted layer needs no input gradient
+                break
         return loss, probs
 
     def parameters(self) -> list[np.ndarray]:
@@ -282,7 +317,7 @@ class StaticNetwork(Predictor):
 
     def config(self) -> dict[str, Any]:
         """Architecture as plain JSON-able data; :meth:`from_config` rebuilds it."""
-        return {
+        config = {
             "type": self.kind,
             "n_inputs": self.n_inputs,
             "hidden": [layer.weight.shape[1] for layer in self.dense_layers[:-1]],
@@ -290,21 +325,50 @@ class StaticNetwork(Predictor):
             "activation": self.activation,
             "output": self.output,
         }
+        if self.conv:
+            config.update(conv=list(self.conv), kernel_size=self.kernel_size,
+                          image_shape=list(self.image_shape))
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], rng: np.random.Generator | None = None
                     ) -> StaticNetwork:
         return cls(config["n_inputs"], config["hidden"], config["n_classes"],
-                   config["activation"], config["output"], rng)
+                   config["activation"], config["output"], rng, conv=config.get("conv", ()),
+                   kernel_size=config.get("kernel_size", 3),
+                   image_shape=config.get("image_shape"))
 
     def named_weights(self) -> dict[str, dict[str, np.ndarray]]:
-        """Weights by layer name and weight name, for model files."""
-        return {f"dense_{i}": {"weight": layer.weight, "bias": layer.bias}
-                for i, layer in enumerate(self.dense_layers)}
+        """Weights by layer name and weight name, for model files: ``conv_0 …`` then
+        ``dense_0 …``."""
+        convs = [layer for layer in self.layers if isinstance(layer, Conv2D)]
+        return {**{f"conv_{i}": {"weight": layer.weight, "bias": layer.bias}
+                   for i, layer in enumerate(convs)},
+                **{f"dense_{i}": {"weight": layer.weight, "bias": layer.bias}
+                   for i, layer in enumerate(self.dense_layers)}}
 
     def summary(self) -> str:
         sizes = [self.n_inputs, *self.config()["hidden"], self.n_classes]
-        return f"static {'-'.join(map(str, sizes))} {self.activation}/{self.output}"
+        convs = "".join(f"conv{self.kernel_size}x{self.kernel_size}:{c}-pool-"
+                        for c in self.conv)
+        return (f"static {sizes[0]}-{convs}{'-'.join(map(str, sizes[1:]))} "
+                f"{self.activation}/{self.output}")
+
+    def layer_stack(self) -> list[str]:
+        """One line per layer, input to output, e.g. ``Conv2D(1, 32, 3x3)``."""
+        return [repr(layer) for layer in self.layers]
 
     def __repr__(self) -> str:
         return f"StaticNetwork([{', '.join(map(repr, self.layers))}], output={self.output!r})"
+
+
+def _image_shape(n_inputs: int, image_shape: Sequence[int] | None) -> tuple[int, int]:
+    """``image_shape`` checked against ``n_inputs``, or the square of ``n_inputs`` pixels."""
+    if image_shape is None:
+        side = round(n_inputs ** 0.5)
+        image_shape = (side, side)
+    shape = tuple(int(n) for n in image_shape)
+    if len(shape) != 2 or min(shape) < 1 or shape[0] * shape[1] != n_inputs:
+        raise ValueError(f"image shape {list(image_shape)} does not hold the network's "
+                         f"{n_inputs} inputs")
+    return shape

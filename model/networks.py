@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,36 @@ DEFAULT_ACTIVATIONS: dict[str, str] = {name: kind.default_activation
 
 def network_from_config(config: dict[str, Any], rng: np.random.Generator | None = None):
     """Build a network of the type and architecture that ``config`` (from ``.config()``) names."""
+    return _network_type(config).from_config(config, rng)
+
+
+def _network_type(config: dict[str, Any]) -> type:
     kind = config.get("type")
     if kind not in NETWORK_TYPES:
         raise ValueError(f"unknown network type {kind!r}; known: {', '.join(NETWORK_TYPES)}")
-    return NETWORK_TYPES[kind].from_config(config, rng)
+    return NETWORK_TYPES[kind]
+
+
+MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights; training needs about four times that
+
+
+def parameter_count(config: dict[str, Any]) -> int:
+    """Number of weights and biases of a network with the sizes in ``config`` (``type``,
+    ``n_inputs``, ``hidden`` and ``n_classes``, as ``.config()`` gives them), computed from the
+    sizes alone: nothing is built. ValueError for sizes that are not positive whole numbers."""
+    _network_type(config)
+    hidden = config.get("hidden")
+    widths = list(hidden) if isinstance(hidden, list | tuple) else [hidden]
+    sizes = [config.get("n_inputs"), *widths, config.get("n_classes")]
+    if not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes):
+        raise ValueError(f"layer sizes must be positive whole numbers, got {sizes}")
+    dense = sum((int(a) + 1) * int(b) for a, b in pairwise(sizes))
+    return dense + (int(widths[0]) ** 2 if config.get("type") == "recurrent" else 0)
+
+
+def check_network_size(config: dict[str, Any]) -> None:
+    """Raise ValueError when a network of ``config`` would exceed MAX_PARAMETERS weights."""
+    count = parameter_count(config)
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"a network of {count:,} weights is larger than the limit of "
+                         f"{MAX_PARAMETERS:,}; use fewer or smaller hidden layers")

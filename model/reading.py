@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .preprocess import EmptyGlyphError, crop, normalize_glyph, split_glyphs, to_ink
+from .glyph import normalize_ink
+from .images import EmptyGlyphError
+from .ink import to_ink
+from .segment import crop, glyph_boxes
 
 # Letters whose two cases look alike once a glyph is cropped and scaled to a fixed box.
 SIZE_ONLY_CASE = set("cCoOsSvVwWxXzZ")
@@ -65,10 +68,10 @@ def read_line(classifier: Classifier, image, k: int = 3) -> Reading:
         The image holds no characters.
     """
     ink = to_ink(image)
-    boxes = split_glyphs(ink)
+    boxes = glyph_boxes(ink)
     if not boxes:
         raise EmptyGlyphError("the image holds no characters")
-    vectors = np.stack([normalize_glyph(crop(ink, box), classifier.preprocess).ravel()
+    vectors = np.stack([normalize_ink(crop(ink, box), classifier.preprocess).ravel()
                         for box in boxes])
     glyphs = [Glyph(_tight(ink, box), classifier.top(probs, k))
               for box, probs in zip(boxes, classifier.predict_vectors(vectors), strict=True)]

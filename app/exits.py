@@ -1,0 +1,5 @@
+"""How an interrupted command ends; imported before anything heavy, so that a Ctrl+C while the
+libraries load ends the same way."""
+
+EXIT_CANCELLED = 130  # the shell's code for a process ended by Ctrl+C (128 + SIGINT)
+INTERRUPTED = "interrupted"

@@ -1,0 +1,292 @@
+"""Convolutional layers for the static network: 2-D convolution, 2×2 max-pooling, flattening.
+
+Images travel between these layers as (batch, height, width, channels) arrays (channels last), so
+that one im2col copy through :func:`numpy.lib.stride_tricks.as_strided` turns a whole mini-batch
+into a matrix and every convolution is one GEMM per pass. Buffers (padded input, columns,
+gradients) are owned by each layer and reused from batch to batch.
+
+References
+----------
+LeCun, Y., Bottou, L., Bengio, Y. and Haffner, P. (1998). Gradient-based learning applied to
+document recognition. Proc. IEEE 86(11), 2278-2324.
+Chellapilla, K., Puri, S. and Simard, P. (2006). High performance convolutional neural networks
+for document processing (im2col). IWFHR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+KERNEL_SIZES = (3, 5)
+POOL = 2
+
+
+class _Buffers:
+    """Arrays reused between batches: ``get(name, shape)`` is a view of a kept array whose first
+    axis grows to the largest batch seen; other axes must keep their size."""
+
+    def __init__(self, dtype) -> None:
+        self.dtype = dtype
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], zero: bool = False) -> np.ndarray:
+        kept = self._arrays.get(name)
+        if kept is None or kept.shape[1:] != shape[1:] or kept.shape[0] < shape[0]:
+            kept = self._arrays[name] = np.zeros(shape, dtype=self.dtype)
+        view = kept[:shape[0]]
+        if zero:
+            view.fill(0)
+        return view
+
+
+class Conv2D:
+    """2-D convolution with 'same' zero padding and stride 1.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : {3, 5}
+        ``weight`` has shape (kernel_size, kernel_size, in_channels, out_channels) and ``bias``
+        shape (out_channels,); output pixel ``(i, j, o)`` is
+        ``sum(x_padded[i:i+k, j:j+k, :] * weight[..., o]) + bias[o]`` (cross-correlation).
+    rng : numpy.random.Generator
+        Source of the initial weights.
+    scale : float
+        Standard deviation of the normal initial weights; biases start at zero.
+    dtype : numpy dtype, default float32
+
+    Inputs are (batch, height, width, in_channels), outputs (batch, height, width,
+    out_channels).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 rng: np.random.Generator, scale: float, dtype=np.float32):
+        if kernel_size not in KERNEL_SIZES:
+            raise ValueError(f"kernel size must be one of {KERNEL_SIZES}, got {kernel_size}")
+        n_rows = kernel_size * kernel_size * in_channels
+        # One (n_rows + 1, out_channels) matrix holds the kernel and, in its last row, the bias:
+        # the im2col columns end in a column of ones, so one GEMM adds the bias and one GEMM
+        # gives both gradients. ``weight`` and ``bias`` are views into it.
+        self._matrix = np.zeros((n_rows + 1, out_channels), dtype=dtype)
+        self._grad_matrix = np.zeros_like(self._matrix)
+        shape = (kernel_size, kernel_size, in_channels, out_channels)
+        self.weight = self._matrix[:n_rows].reshape(shape)
+        self.weight[...] = rng.standard_normal(shape) * scale
+        self.bias = self._matrix[n_rows]
+        self.grad_weight = self._grad_matrix[:n_rows].reshape(shape)
+        self.grad_bias = self._grad_matrix[n_rows]
+        self.needs_input_grad = True
+        self._buffers = _Buffers(self._matrix.dtype)
+        self._cols: np.ndarray | None = None
+
+    @property
+    def kernel_size(self) -> int:
+        return self.weight.shape[0]
+
+    def _im2col(self, x: np.ndarray, name: str, ones: bool) -> np.ndarray:
+        """(n * h * w, k * k * channels [+ 1]) rows of the zero-padded k×k windows of ``x``
+        (n, h, w, channels), in (row, column, channel) order, ending in a 1 when ``ones``."""
+        k, (n, h, w, c) = self.kernel_size, x.shape
+        pad = k // 2
+        padded = self._buffers.get(f"{name}_padded", (n, h + 2 * pad, w + 2 * pad, c))
+        padded[:, pad:pad + h, pad:pad + w, :] = x  # the border is never written: it stays 0
+        s = padded.strides
+        windows = as_strided(padded, (n, h, w, k, k, c), (s[0], s[1], s[2], s[1], s[2], s[3]),
+                             writeable=False)
+        cols = self._buffers.get(f"{name}_cols", (n * h * w, k * k * c + ones))
+        if ones and not cols[:, -1].all():  # a new buffer: its last column becomes ones
+            cols[:, -1] = 1
+        row, item = cols.strides[0], cols.itemsize
+        as_strided(cols, (n, h, w, k, k, c),
+                   (h * w * row, w * row, row, k * c * item, c * item, item))[...] = windows
+        return cols
+
+    def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        cols = self._im2col(x, "input", ones=True)
+        out = cols @ self._matrix
+        if train:
+            self._cols = cols
+        return out.reshape(*x.shape[:3], -1)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
+        """Fill the gradients from ``grad_out`` (batch, h, w, out); return d loss / d x or None.
+
+        The input gradient is the 'same' correlation of ``grad_out`` with the kernel flipped in
+        both directions and its channel axes swapped: one more im2col and one GEMM.
+        """
+        k, (n, h, w, f) = self.kernel_size, grad_out.shape
+        np.matmul(self._cols.T, grad_out.reshape(n * h * w, f), out=self._grad_matrix)
+        if not self.needs_input_grad:
+            return None
+        flipped = self._buffers.get("flipped", (k, k, f, self.weight.shape[2]))
+        flipped[...] = self.weight[::-1, ::-1].transpose(0, 1, 3, 2)
+        cols = self._im2col(grad_out, "grad", ones=False)
+        return (cols @ flipped.reshape(k * k * f, -1)).reshape(n, h, w, -1)
+
+    def parameters(self) -> list[np.ndarray]:
+        return [self.weight, self.bias]
+
+    def gradients(self) -> list[np.ndarray]:
+        return [self.grad_weight, self.grad_bias]
+
+    def __repr__(self) -> str:
+        k, _, c, f = self.weight.shape
+        return f"Conv2D({c}, {f}, {k}x{k})"
+
+
+class MaxPool2D:
+    """2×2 max-pooling with stride 2; an odd last row or column is dropped (floor).
+
+    Inputs are (batch, h, w, channels), outputs (batch, h // 2, w // 2, channels). The gradient
+    goes to the first maximum of each window (row by row), so ties never double it.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: _Buffers | None = None
+        self._shape: tuple[int, ...] = ()
+        # Which corner won: right over left in each row, bottom row over top row.
+        self._right: list[np.ndarray] = []
+        self._bottom: np.ndarray | None = None
+
+    @staticmethod
+    def _corners(x: np.ndarray) -> list[np.ndarray]:
+        """Views of the top-left, top-right, bottom-left and bottom-right pixel of each window."""
+        h, w = x.shape[1] // POOL * POOL, x.shape[2] // POOL * POOL
+        return [x[:, i:h:POOL, j:w:POOL, :] for i in range(POOL) for j in range(POOL)]
+
+    def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        top_left, top_right, bottom_left, bottom_right = self._corners(x)
+        top = np.maximum(top_left, top_right)
+        bottom = np.maximum(bottom_left, bottom_right)
+        if train:
+            self._shape = x.shape
+            self._right = [top_right > top_left, bottom_right > bottom_left]
+            self._bottom = bottom > top
+        return np.maximum(top, bottom, out=top)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        if self._buffers is None or self._buffers.dtype != grad_out.dtype:
+            self._buffers = _Buffers(grad_out.dtype)
+        # Pixels of an odd last row or column are never written: they stay zero.
+        grad = self._buffers.get("grad", self._shape)
+        top_left, top_right, bottom_left, bottom_right = self._corners(grad)
+        np.multiply(grad_out, self._bottom, out=bottom_left)  # the bottom row's share
+        np.subtract(grad_out, bottom_left, out=top_left)  # the top row's share (exact)
+        for left, right, right_won in ((top_left, top_right, self._right[0]),
+                                       (bottom_left, bottom_right, self._right[1])):
+            np.multiply(left, right_won, out=right)
+            left -= right
+        return grad
+
+    def parameters(self) -> list[np.ndarray]:
+        return []
+
+    def gradients(self) -> list[np.ndarray]:
+        return []
+
+    def __repr__(self) -> str:
+        return "MaxPool2D(2x2)"
+
+
+class Flatten:
+    """(batch, h, w, channels) -> (batch, h * w * channels), row by row, channels innermost."""
+
+    def __init__(self, shape: Sequence[int]):
+        self.shape = tuple(int(n) for n in shape)
+
+    def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        return x.reshape(len(x), -1)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out.reshape(len(grad_out), *self.shape)
+
+    def parameters(self) -> list[np.ndarray]:
+        return []
+
+    def gradients(self) -> list[np.ndarray]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"Flatten({'x'.join(map(str, self.shape))})"
+
+
+class Reshape:
+    """Flat input vectors (batch, h * w) -> single-channel images (batch, h, w, 1)."""
+
+    def __init__(self, image_shape: Sequence[int]):
+        self.image_shape = tuple(int(n) for n in image_shape)
+
+    def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
+        return x.reshape(len(x), *self.image_shape, 1)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return grad_out.reshape(len(grad_out), -1)
+
+    def parameters(self) -> list[np.ndarray]:
+        return []
+
+    def gradients(self) -> list[np.ndarray]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"Reshape({'x'.join(map(str, self.image_shape))}x1)"
+
+
+def pooled_shape(image_shape: Sequence[int], blocks: int) -> tuple[int, int]:
+    """(height, width) after ``blocks`` 2×2 poolings; ValueError if an image is too small."""
+    h, w = (int(n) for n in image_shape)
+    for block in range(blocks):
+        if h < POOL or w < POOL:
+            raise ValueError(f"a {image_shape[0]}x{image_shape[1]} image is too small for "
+                             f"{blocks} conv blocks: it is {h}x{w} before pooling {block + 1}")
+        h, w = h // POOL, w // POOL
+    return h, w
+
+
+def conv_stack(image_shape: Sequence[int], channels: Sequence[int], kernel_size: int,
+               activation, init_scale, rng: np.random.Generator, dtype=np.float32
+               ) -> tuple[list, int]:
+    """Layers of one conv block per entry of ``channels``: conv, activation, 2×2 max-pool.
+
+    The activation is applied after the pooling: every activation of the static network is
+    non-decreasing, so max-pooling commutes with it and the result is the same, on a quarter of
+    the pixels.
+
+    Parameters
+    ----------
+    image_shape : (height, width)
+        Shape of the single-channel input images; the input vectors are these rows raveled.
+    channels : sequence of int
+        Output channels of each block's convolution.
+    kernel_size : {3, 5}
+    activation : callable
+        ``activation()`` makes a fresh activation layer.
+    init_scale : callable
+        ``init_scale(n_in, n_out)``: standard deviation of the initial weights for fan-in
+        ``n_in`` (kernel_size² × input channels) and fan-out ``n_out``.
+    rng : numpy.random.Generator
+    dtype : numpy dtype, default float32
+
+    Returns
+    -------
+    layers : list
+        Reshape, the blocks, Flatten.
+    n_features : int
+        Width of the flattened output.
+    """
+    if any(int(c) < 1 for c in channels):
+        raise ValueError(f"conv channel counts must be positive, got {list(channels)}")
+    h, w = pooled_shape(image_shape, len(channels))
+    layers: list = [Reshape(image_shape)]
+    n_in = 1
+    for n_out in channels:
+        fan_in = kernel_size * kernel_size * n_in
+        layers += [Conv2D(n_in, int(n_out), kernel_size, rng,
+                          init_scale(fan_in, kernel_size * kernel_size * int(n_out)), dtype),
+                   MaxPool2D(), activation()]
+        n_in = int(n_out)
+    layers.append(Flatten((h, w, n_in)))
+    return layers, h * w * n_in

@@ -1,0 +1,300 @@
+"""The sample-set file: layout, checked reading, atomic rewrites and crash-safe appends.
+
+File layout (format ``charrec-samples``, version 1)
+---------------------------------------------------
+``/images``
+    uint8 (n, 64, 64) working images (ink = 255), one gzip-compressed chunk per sample.
+``/labels``, ``/sources``, ``/added``
+    UTF-8 strings (n,): the label, ``"drawn"`` or the file a sample was imported from, and the
+    ISO 8601 time it was added.
+attributes
+    ``format`` = "charrec-samples", ``format_version``, ``count``.
+
+Crash safety
+------------
+``count`` is the commit point: readers use the first ``count`` rows and ignore any beyond. An
+append opens the file in HDF5's single-writer/multiple-reader (SWMR) mode, in which the library
+writes metadata in dependency order so that the file on disk is a valid HDF5 file at every
+moment, even when the writer dies. It reserves the disk space it needs, resizes the datasets and
+writes the new rows, flushes, and only then raises ``count`` and flushes again: a writer killed
+at any point loses at most the rows it was adding, and Ctrl+C waits for the commit. A killed
+writer leaves the file's "open for writing" flags set; the next charrec that opens the file
+clears them once it holds the write lock (:mod:`model.filelock`), the proof that the writer is
+gone. Writes that replace the whole file (the first write, delete, relabel, export) are built in
+memory and renamed over the old file (:func:`model.h5io.hdf5_writer`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .atomic import interrupts_deferred
+from .errors import first_line
+from .fileformat import check_header
+from .filelock import write_lock
+from .h5checks import UnsafeFileError, check_file, checked_dataset
+from .h5io import clear_write_flags, hdf5_writer, open_for_append, reserve_space
+from .labels import LabelError, check_stored_labels
+from .preprocess import WORKING_SIZE
+
+FORMAT_NAME = "charrec-samples"
+FORMAT_VERSION = 1
+IMAGE_SHAPE = (WORKING_SIZE, WORKING_SIZE)
+TEXT_COLUMNS = ("labels", "sources", "added")
+STRING = h5py.string_dtype("utf-8")
+TEXT_CHUNK = 256
+MAX_SAMPLES = 1_000_000  # 4 GB of working images in memory
+MIN_BYTES_PER_SAMPLE = 48  # three stored strings take 16 bytes each, whatever the image
+APPEND_RESERVE = 1 << 20  # room for the metadata an append adds (chunk index, string heaps)
+BYTES_PER_ROW = IMAGE_SHAPE[0] * IMAGE_SHAPE[1] + 256  # an image stored raw, and its index
+BUSY_SECONDS = 2.0  # how long a reader waits while a writer is opening the file
+
+
+class SampleSetError(Exception):
+    """A sample set cannot be read or changed as asked; the one-line message says why."""
+
+
+class SampleRows:
+    """Samples as columns, the one place a sample set keeps them.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, 64, 64), uint8, optional
+    labels, sources, added : sequence of str, each of length n
+        The label, where the sample came from ("drawn" or a file) and when it was added.
+
+    The image buffer grows by doubling, so that adding rows one at a time stays cheap.
+    """
+
+    def __init__(self, images: np.ndarray | None = None, labels=(), sources=(), added=()):
+        self._images = (np.zeros((0, *IMAGE_SHAPE), np.uint8) if images is None
+                        else np.array(images, np.uint8).reshape(-1, *IMAGE_SHAPE))
+        self.labels, self.sources, self.added = list(labels), list(sources), list(added)
+        if not len(self._images) == len(self.labels) == len(self.sources) == len(self.added):
+            raise SampleSetError(f"{len(self._images)} images, {len(self.labels)} labels, "
+                                 f"{len(self.sources)} sources and {len(self.added)} times "
+                                 "do not match")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def images(self) -> np.ndarray:
+        """Read-only view of the working images, shape (n, 64, 64), uint8."""
+        view = self._images[:len(self)]
+        view.flags.writeable = False
+        return view
+
+    def text(self) -> dict[str, list[str]]:
+        """The string columns by their dataset name."""
+        return {"labels": self.labels, "sources": self.sources, "added": self.added}
+
+    def extend(self, other: SampleRows) -> None:
+        """Append the rows of ``other`` in place."""
+        n, k = len(self), len(other)
+        if n + k > len(self._images):
+            grown = np.zeros((max(2 * len(self._images), n + k, 64), *IMAGE_SHAPE), np.uint8)
+            grown[:n] = self._images[:n]
+            self._images = grown
+        self._images[n:n + k] = other.images
+        for name, column in self.text().items():
+            column += other.text()[name]
+
+    def take(self, indices: np.ndarray) -> SampleRows:
+        """A new store of the rows at ``indices``, in that order."""
+        return SampleRows(self.images[indices], *([column[i] for i in indices]
+                                                  for column in self.text().values()))
+
+    def relabelled(self, indices: np.ndarray, label: str) -> SampleRows:
+        """A copy in which the rows at ``indices`` have the label ``label``."""
+        labels = list(self.labels)
+        for i in indices:
+            labels[i] = label
+        return SampleRows(self.images, labels, self.sources, self.added)
+
+    def storage_bytes(self) -> int:
+        """Most bytes these rows can take in a file (images uncompressed)."""
+        text = sum(len(value.encode("utf-8", "replace")) + 64 for column in self.text().values()
+                   for value in column)
+        return len(self) * BYTES_PER_ROW + text
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What a sample-set file looked like when read: which file (a rewrite makes a new one)
+    and how many committed samples it had."""
+
+    device: int
+    inode: int
+    count: int
+
+
+def read_rows(path: Path, start: int = 0) -> tuple[SampleRows, FileState]:
+    """Validate ``path`` and read its committed samples from ``start`` on."""
+    with _reading(path) as (f, state):
+        images = f["images"][start:state.count]
+        text = [list(f[key].asstr()[start:state.count]) for key in TEXT_COLUMNS]
+    try:
+        check_stored_labels(text[0], f"{path.name}: the label of sample", start)
+    except LabelError as exc:
+        raise SampleSetError(str(exc)) from None
+    return SampleRows(images, *text), state
+
+
+def file_state(path: Path) -> FileState | None:
+    """The state of the file at ``path`` now, or None when there is none."""
+    if not path.exists():
+        return None
+    with _reading(path) as (_, state):
+        return state
+
+
+def write_rows(path: Path, rows: SampleRows) -> FileState:
+    """Write ``rows`` as a complete sample-set file, replacing ``path`` atomically."""
+    try:
+        with hdf5_writer(path, libver="latest") as f:
+            f.attrs["format"] = FORMAT_NAME
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.create_dataset("images", data=rows.images, maxshape=(None, *IMAGE_SHAPE),
+                             chunks=(1, *IMAGE_SHAPE), compression="gzip")
+            for name, values in rows.text().items():
+                f.create_dataset(name, data=values, dtype=STRING,
+                                 maxshape=(None,), chunks=(TEXT_CHUNK,))
+            f.attrs["count"] = len(rows)
+    except OSError as exc:
+        raise SampleSetError(f"cannot write {path}: {first_line(exc)}") from None
+    return _state(path, len(rows))
+
+
+def append_rows(path: Path, rows: SampleRows) -> FileState:
+    """Append ``rows`` to the file in place, committing them by raising ``count`` last.
+
+    The caller holds the file's write lock.
+    """
+    try:
+        clear_write_flags(path)  # left by a killed writer: the lock proves it is gone
+        reserve_space(path, rows.storage_bytes() + APPEND_RESERVE)
+        with interrupts_deferred(), open_for_append(path) as f:
+            n = _committed(f, path)
+            k = len(rows)
+            for name, values in (("images", rows.images), *rows.text().items()):
+                f[name].resize(n + k, axis=0)
+                f[name][n:n + k] = values
+            f.flush()
+            f.attrs["count"] = n + k
+            f.flush()
+    except SampleSetError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SampleSetError(f"cannot add to {path.name}: {first_line(exc)}") from None
+    return _state(path, n + k)
+
+
+class _reading:
+    """``with _reading(path) as (f, state)``: the checked, open file and its state."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> tuple[h5py.File, FileState]:
+        path = self.path
+        if not path.is_file():
+            raise SampleSetError(f"{path} is not a file")
+        if not h5py.is_hdf5(path):
+            raise SampleSetError(f"{path.name} is not a charrec sample-set file "
+                                 "(not an HDF5 file)")
+        try:
+            self.file = _open_for_reading(path)
+            return self.file, _state(path, _committed(self.file, path))
+        except SampleSetError:
+            self.__exit__()
+            raise
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            self.__exit__()
+            raise SampleSetError(f"{path.name} is damaged and cannot be read "
+                                 f"({first_line(exc)})") from None
+
+    def __exit__(self, *exc_info) -> None:
+        if getattr(self, "file", None) is not None:
+            self.file.close()
+
+
+def _open_for_reading(path: Path) -> h5py.File:
+    """Open ``path`` read-only, first clearing the flags a killed writer left; SWMR only while
+    a live writer has the file open.
+
+    A plain open comes first: an SWMR read retries damaged metadata for minutes before it
+    gives up, so a truncated file would hang it.
+    """
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        if not (_flagged(exc) or _busy(exc)):
+            raise
+        flagged = _flagged(exc)
+    if flagged and _flagged_and_cleared(path):
+        return h5py.File(path, "r")
+    return _when_free(lambda: h5py.File(path, "r", libver="latest", swmr=True))
+
+
+def _flagged_and_cleared(path: Path) -> bool:
+    """Clear a dead writer's flags when no process holds the write lock; False if one does."""
+    try:
+        with write_lock(path, timeout=0):
+            return clear_write_flags(path)
+    except OSError:  # LockBusyError: a live writer; other errors: a folder we cannot lock in
+        return False
+
+
+def _committed(f: h5py.File, path: Path) -> int:
+    """Check an open sample-set file; return its number of committed samples."""
+    check_header(f.attrs, path.name, FORMAT_NAME, FORMAT_VERSION, SampleSetError)
+    try:
+        check_file(f)
+        images = checked_dataset(f, "images", "images", (MAX_SAMPLES, *IMAGE_SHAPE), "u")
+        columns = [checked_dataset(f, key, key, (MAX_SAMPLES,), "T") for key in TEXT_COLUMNS]
+    except UnsafeFileError as exc:
+        raise SampleSetError(f"{path.name} {exc}") from None
+    if images.dtype != np.uint8:
+        raise SampleSetError(f"{path.name}: images have type {images.dtype}, expected uint8")
+    count = int(f.attrs.get("count", -1))
+    if not 0 <= count <= min(len(data) for data in (images, *columns)):
+        raise SampleSetError(f"{path.name} has an invalid sample count {count}")
+    if count * MIN_BYTES_PER_SAMPLE > path.stat().st_size:
+        raise SampleSetError(f"{path.name} claims {count} samples, more than a file of "
+                             f"{path.stat().st_size} bytes can hold")
+    return count
+
+
+def _state(path: Path, count: int) -> FileState:
+    info = path.stat()
+    return FileState(info.st_dev, info.st_ino, count)
+
+
+def _when_free(open_file: Callable[[], h5py.File]) -> h5py.File:
+    """``open_file()``, retried for up to BUSY_SECONDS while a writer is opening the file."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            return open_file()
+        except OSError as exc:
+            if not _busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _flagged(exc: OSError) -> bool:
+    """True for HDF5's refusal of a file whose flags say a writer has it open."""
+    return "already open for write" in str(exc)
+
+
+def _busy(exc: OSError) -> bool:
+    """True for HDF5's refusal of a file another process has locked this moment."""
+    return "unable to lock file" in str(exc)
+

@@ -1,0 +1,51 @@
+"""The app trains a small conv net end to end from its training form and shows its layers."""
+
+from model.fit import ModelSettings
+from tests.glyphs import STROKE_SHAPES as SHAPES
+from tests.test_gui import (
+    TRAIN_TIMEOUT_MS,
+    draw_shape,
+    fill_samples,
+    prediction,
+    quick_settings,
+)
+
+
+def test_training_form_offers_conv_blocks(qtbot, window):
+    form, panel = window.training_panel.form, window.training_panel
+    assert form.conv.text() == ",".join(map(str, ModelSettings().conv_blocks))
+    form.conv.setText("0")
+    assert form.conv.property("invalid") is True
+    assert "conv channel counts" in form.conv.toolTip()
+    assert not panel.train_button.isEnabled()
+    form.conv.setText("4,4,4,4,4")
+    assert "too small for 5 conv blocks" in form.error.text()
+    form.conv.setText("32,x")
+    assert "whole numbers" in form.conv.toolTip()
+    form.conv.setText("")
+    assert form.is_valid() and form.model_settings().conv == ()
+    form.conv.setText("8, 16")
+    assert form.is_valid() and form.model_settings().conv == (8, 16)
+    form.network_type.setCurrentIndex(form.network_type.findData("recurrent"))
+    assert not form.conv.isEnabled() and form.model_settings().conv == ()
+
+
+def test_train_a_conv_net_in_the_app_then_predict(qtbot, make_window):
+    window = make_window()
+    fill_samples(window, 6)
+    quick_settings(window, epochs=12)
+    form = window.training_panel.form
+    form.conv.setText("4")
+    form.hidden.setText("16")
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    network = window.classifier.network
+    assert network.config()["conv"] == [4]
+    assert "conv3x3:4-pool" in window.summary.text()
+    assert "Conv2D(1, 4, 3x3)" in window.summary.toolTip()
+    assert "MaxPool2D(2x2)" in window.summary.toolTip()
+    for label in SHAPES:
+        draw_shape(window.canvas, label, seed=99)
+        assert prediction(qtbot, window) == label
+        window.clear_action.trigger()
+        qtbot.waitUntil(window.prediction.showing_message, timeout=2000)

@@ -1,0 +1,82 @@
+import math
+
+import numpy as np
+import pytest
+
+from model.augment import AugmentConfig, Augmenter
+from model.preprocess import PreprocessConfig, preprocess_many
+from model.reject import NEVER, RejectOption, build_reject_option, check_threshold, features
+from model.sketch import arc, line, place
+from model.strokes import render_strokes
+
+# Own shapes for these tests (the benchmarks draw others).
+TEST_SHAPES = {
+    "L": lambda rng: [line((0.0, 0.0), (0.0, 1.0), (0.6, 1.0))],
+    "T": lambda rng: [line((-0.1, 0.0), (0.7, 0.0)), line((0.3, 0.0), (0.3, 1.0))],
+    "c": lambda rng: [arc(0.3, 0.5, 0.35, 0.5, 40, 320)],
+}
+OTHER_SHAPES = {
+    "m": lambda rng: [join_humps()],
+    "Y": lambda rng: [line((-0.1, 0.0), (0.3, 0.5), (0.7, 0.0)), line((0.3, 0.5), (0.3, 1.0))],
+}
+CONFIG = PreprocessConfig()
+
+
+def join_humps() -> np.ndarray:
+    return np.concatenate([line((-0.1, 1.0), (-0.1, 0.3)), arc(0.1, 0.35, 0.2, 0.25, 180, 360),
+                           line((0.3, 0.35), (0.3, 1.0)), arc(0.5, 0.35, 0.2, 0.25, 180, 360),
+                           line((0.7, 0.35), (0.7, 1.0))])
+
+
+def drawn(shapes: dict, per_shape: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for index, draw in enumerate(shapes.values()):
+        for _ in range(per_shape):
+            images.append(render_strokes(place(draw(rng), rng)))
+            labels.append(index)
+    return preprocess_many(images, CONFIG), np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def option() -> RejectOption:
+    x, y = drawn(TEST_SHAPES, 8, seed=0)
+    augment = Augmenter(AugmentConfig(), CONFIG.size)
+    return build_reject_option(x, y, len(TEST_SHAPES), augment, np.random.default_rng(1))
+
+
+def test_fresh_drawings_of_the_labels_are_known_and_other_shapes_are_not(option):
+    x, y = drawn(TEST_SHAPES, 20, seed=5)
+    assert option.known(x, y).mean() >= 0.9
+    others, _ = drawn(OTHER_SHAPES, 20, seed=6)
+    # However the network labels them, even as the label they look most like:
+    closest = np.stack([option.similarity(others, np.full(len(others), c))
+                        for c in range(len(TEST_SHAPES))]).argmax(axis=0)
+    assert option.known(others, closest).mean() <= 0.2
+    assert 0.5 < option.threshold < 1
+
+
+def test_a_zero_threshold_never_rejects_and_one_rejects_nearly_everything(option):
+    others, _ = drawn(OTHER_SHAPES, 5, seed=7)
+    assert option.known(others, np.zeros(len(others), int), threshold=NEVER).all()
+    assert not option.known(others, np.zeros(len(others), int), threshold=1.0).any()
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, math.nan, math.inf])
+def test_thresholds_outside_zero_to_one_are_one_clear_error(bad):
+    with pytest.raises(ValueError, match=r"reject threshold must be a number from 0 to 1"):
+        check_threshold(bad)
+
+
+def test_features_are_unit_length_and_tolerate_a_one_pixel_shift():
+    x, _ = drawn(TEST_SHAPES, 1, seed=3)
+    shifted = np.roll(x.reshape(-1, 28, 28), 1, axis=2).reshape(len(x), -1)
+    f, g = features(x), features(shifted)
+    assert np.allclose(np.linalg.norm(f, axis=1), 1, atol=1e-5)
+    assert (np.sum(f * g, axis=1) > 0.85).all()
+
+
+def test_a_class_with_one_sample_only_cannot_calibrate():
+    x, y = drawn(TEST_SHAPES, 1, seed=4)
+    option = build_reject_option(x, y, len(TEST_SHAPES), None, np.random.default_rng(0))
+    assert option.threshold == NEVER and option.known(x, y).all()
