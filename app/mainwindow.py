@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         self.canvas.setMinimumSize(CANVAS_MIN_SIDE, CANVAS_MIN_SIDE)
         self.add_button.setToolTip("Store the drawing with this label in your samples (Enter)")
         self.canvas_note.setWordWrap(True)
+        self.canvas_note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Room for two lines whether or not there is a note: the column's height stays put.
+        self.canvas_note.setFixedHeight(2 * self.canvas_note.fontMetrics().lineSpacing())
         self.canvas_note.setObjectName("canvasNote")
         footer = QWidget()
         column = QVBoxLayout(footer)
@@ -244,7 +247,8 @@ class MainWindow(QMainWindow):
         """Show ``text`` for a while, shortened with "…" (whole in the tooltip) rather than
         running into the sample counter on the right."""
         bar = self.statusBar()
-        room = max(60, bar.width() - self.summary.sizeHint().width() - STATUS_GAP)
+        # The bar spans the window (whose width is right even before the window first shows).
+        room = max(60, self.width() - self.summary.sizeHint().width() - STATUS_GAP)
         shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
         bar.showMessage(shown, STATUS_MS)
         bar.setToolTip(text if shown != text else "")
@@ -371,7 +375,6 @@ class MainWindow(QMainWindow):
         note, warning = self.images.note()
         self.canvas_note.setText(note)
         self.canvas_note.setStyleSheet(f"color: {NOTE_COLOUR};" if warning else "")
-        self.canvas_note.setVisible(bool(note))
 
     # --- samples ------------------------------------------------------------------------------
 

@@ -118,9 +118,10 @@ def test_drawing_over_an_opened_image_is_pointed_out(qtbot, window, tmp_path):
     note = window.canvas_note
     assert note.isVisible() and note.text() == "Showing photo.png."
     draw_shape(window.canvas, "|")
-    assert note.isVisible() and "drawn over photo.png" in note.text()
+    assert note.text() == "Drawn over photo.png: the network reads both (Del clears)."
+    assert "color" in note.styleSheet()
     window.canvas.clear()
-    assert not note.isVisible()
+    assert note.text() == ""
 
 
 def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
@@ -261,3 +262,8 @@ def test_confusion_headers_show_whole_labels(qtbot):
     header = view.table.horizontalHeader()
     for column, label in enumerate(classes):
         assert header.sectionSize(column) > header.fontMetrics().horizontalAdvance(label)
+
+
+def test_the_first_status_message_is_whole(qtbot, make_window, tiny_model_path):
+    window = make_window(tiny_model_path)  # opened before the window first shows
+    assert window.statusBar().currentMessage().startswith("Opened shapes.h5: it knows 3 ")

@@ -3,7 +3,8 @@
     HOME=$(mktemp -d) /work/shared/tools/screenshot.sh docs/screenshots/training.png 14 \
         .venv/bin/python docs/screenshots/scene.py training
 
-Scenes: ``main`` (the default model; the screenshot tool draws the 7 with STROKE), ``reading``
+Scenes: ``main`` (the default model; the screenshot tool draws the 7 with STROKE), ``smallest``
+(the same at the window's minimum size), ``reading``
 (an image of a line of text with the printed model), ``training`` (300 of scikit-learn's digits,
 mid-run), ``recurrent`` (the same with a recurrent network) and ``confusion`` (after the run).
 Run it with a HOME of its own: the samples it adds go to that HOME's data folder.
@@ -64,6 +65,7 @@ def reading(window: MainWindow) -> None:
 
 SCENES = {
     "main": lambda window: None,
+    "smallest": lambda window: window.resize(window.minimumSize()),
     "reading": reading,
     "training": lambda window: train(window, "static", 30),
     "recurrent": lambda window: train(window, "recurrent", 30),
