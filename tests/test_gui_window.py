@@ -137,13 +137,13 @@ def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
         assert right <= window.width()
 
 
-def shown_panel(qtbot, width: int) -> PredictionPanel:
-    panel = PredictionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(width, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
+def shown(qtbot, widget, width: int, height: int = 600):
+    """``widget`` on screen at ``width`` × ``height``."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
 
 
 def fits(label: QLabel, text: str) -> bool:
@@ -154,7 +154,7 @@ def fits(label: QLabel, text: str) -> bool:
 
 
 def test_long_labels_are_never_cut_in_the_big_display(qtbot):
-    panel = shown_panel(qtbot, PANEL_WIDTH)
+    panel = shown(qtbot, PredictionPanel(), PANEL_WIDTH)
     seen = np.zeros((28, 28), np.float32)
     for label in ("7", "triangle", "Rumpelstilzchen", "x" * LABEL_MAX_LENGTH):
         panel.show_recognition(Recognition([(label, 0.9)], seen))
@@ -169,7 +169,7 @@ def test_long_labels_are_never_cut_in_the_big_display(qtbot):
 
 
 def test_long_labels_in_the_top_five_end_in_an_ellipsis(qtbot):
-    panel = shown_panel(qtbot, PANEL_WIDTH)
+    panel = shown(qtbot, PredictionPanel(), PANEL_WIDTH)
     long_label = "a label far too long for the column"
     panel.show_recognition(Recognition([("7", 0.6), (long_label, 0.3), ("1", 0.1)],
                                        np.zeros((28, 28), np.float32)))
@@ -228,20 +228,16 @@ def test_the_chart_legend_wraps_rather_than_cutting_names(qtbot):
     from app.training_chart import TrainingChart
     from model.train import History
 
-    chart = TrainingChart()
-    qtbot.addWidget(chart)
-    chart.resize(280, 320)
-    chart.show()
-    qtbot.waitExposed(chart)
+    chart = shown(qtbot, TrainingChart(), 280, 320)
     history = History(loss=[1.0, 0.5], accuracy=[0.5, 0.7], val_accuracy=[0.4, 0.6],
                       extras={"mean_iterations": [12.0, 9.0]})
     chart.show_history(history)
     QApplication.processEvents()
     legend = chart.legend
-    shown = QTextDocumentFragment.fromHtml(legend.text()).toPlainText().replace("\xa0", " ")
+    text = QTextDocumentFragment.fromHtml(legend.text()).toPlainText().replace("\xa0", " ")
     for name in ("training loss", "training accuracy", "validation accuracy",
                  "mean relaxation steps"):
-        assert name in shown
+        assert name in text
     assert legend.height() >= legend.heightForWidth(legend.width())  # room for every line
     assert legend.heightForWidth(legend.width()) > legend.fontMetrics().height() * 1.5
 
@@ -250,11 +246,7 @@ def test_confusion_headers_show_whole_labels(qtbot):
     from app.results import ConfusionView
     from model.evaluation import Evaluation
 
-    view = ConfusionView()
-    qtbot.addWidget(view)
-    view.resize(240, 300)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, ConfusionView(), 240, 300)
     classes = ["triangle", "square", "circle", "star"]
     view.set_evaluation(Evaluation(0.5, 4, dict.fromkeys(classes, 0.5),
                                    np.eye(4, dtype=np.int64), classes, []))
