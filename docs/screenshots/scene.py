@@ -4,7 +4,7 @@
         .venv/bin/python docs/screenshots/scene.py training
 
 Scenes: ``main`` (the default model; the screenshot tool draws the 7 with STROKE), ``smallest``
-(the same at the window's minimum size), ``reading``
+(the same at the window's minimum size), ``shortcuts`` (the F1 sheet), ``reading``
 (an image of a line of text with the printed model), ``training`` (300 of scikit-learn's digits,
 mid-run), ``recurrent`` (the same with a recurrent network) and ``confusion`` (after the run).
 Run it with a HOME of its own: the samples it adds go to that HOME's data folder.
@@ -66,6 +66,7 @@ def reading(window: MainWindow) -> None:
 SCENES = {
     "main": lambda window: None,
     "smallest": lambda window: window.resize(window.minimumSize()),
+    "shortcuts": lambda window: window.action_set.shortcuts.trigger(),
     "reading": reading,
     "training": lambda window: train(window, "static", 30),
     "recurrent": lambda window: train(window, "recurrent", 30),
