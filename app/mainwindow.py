@@ -51,7 +51,7 @@ SAMPLES_FILE = "samples.h5"
 STATUS_MS = 8000
 STATUS_GAP = 40  # pixels between a status message and the sample counter
 DEFAULT_SIZE = QSize(1100, 720)
-MINIMUM_SIZE = QSize(860, 560)
+MINIMUM_SIZE = QSize(860, 560)  # at least; more when the panels need it
 DOCK_WIDTH = 410
 CANVAS_MIN_SIDE = 300  # at the window's minimum size the docks give way before the canvas
 DOCK_MIN_WIDTH = 300
@@ -82,7 +82,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("charrec"))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
-        self.setMinimumSize(MINIMUM_SIZE)
 
         self.store = self._open_user_samples()
         self.canvas = Canvas()
@@ -101,6 +100,8 @@ class MainWindow(QMainWindow):
         self._make_docks()
         self._make_menus()
         self._connect()
+        # Small enough for a laptop screen, large enough that no panel is cut off.
+        self.setMinimumSize(MINIMUM_SIZE.expandedTo(self.minimumSizeHint()))
         self._restore_window()
         self._model_changed()
         self.predictor.update_now()
@@ -153,7 +154,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        widget.setMinimumWidth(DOCK_MIN_WIDTH)
+        widget.setMinimumWidth(max(DOCK_MIN_WIDTH, widget.minimumSizeHint().width()))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 

@@ -58,7 +58,10 @@ class TrainingChart(QWidget):
         self.loss_axis = self._axis("loss", Qt.AlignmentFlag.AlignLeft, "%.1f")
         self.accuracy_axis = self._axis("accuracy %", Qt.AlignmentFlag.AlignRight, "%d")
         self.accuracy_axis.setRange(0, 100)
-        self.relaxation_axis = self._axis("steps", Qt.AlignmentFlag.AlignRight, "%d")
+        # No title of its own (a third one has no room in a narrow dock): its labels take the
+        # colour of its curve, which the legend names.
+        self.relaxation_axis = self._axis("", Qt.AlignmentFlag.AlignRight, "%d")
+        self.relaxation_axis.setLabelsColor(QColor(COLOURS[RELAXATION]))
         for series, axis in ((self.loss, self.loss_axis), (self.accuracy, self.accuracy_axis),
                              (self.val_accuracy, self.accuracy_axis),
                              (self.relaxation, self.relaxation_axis)):

@@ -131,6 +131,11 @@ def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
     canvas = window.canvas.paper_rect()
     assert canvas.width() >= CANVAS_MIN_SIDE - 2, canvas
     assert window.samples_dock.width() < DOCK_WIDTH  # the dock gave way, not the canvas
+    window.training_dock.raise_()
+    QApplication.processEvents()
+    panel = window.training_panel  # but no further than its own fields need
+    assert panel.width() >= panel.minimumSizeHint().width()
+    assert panel.height() >= panel.minimumSizeHint().height() - 1
     for widget in (window.label_edit, window.add_button, window.prediction):
         assert widget.isVisible() and widget.width() > 0
         right = widget.mapTo(window, widget.rect().topRight()).x()
