@@ -30,6 +30,7 @@ from .networks import (
 )
 from .preprocess import PreprocessConfig
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
+from .validation import MIN_HELD_OUT
 
 MAX_HIDDEN = 8192
 MAX_CONV_CHANNELS = 1024
@@ -276,9 +277,10 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
 
 def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
     """Raise TrainingError when the model does no better than always giving the most common
-    label: held-out accuracy if samples were held out, else training accuracy."""
+    label: held-out accuracy if enough samples were held out to tell (``MIN_HELD_OUT``), else
+    training accuracy."""
     held_out = outcome.result.validation_indices
-    if outcome.evaluation is not None:
+    if outcome.evaluation is not None and outcome.evaluation.n >= MIN_HELD_OUT:
         accuracy, measured, where = (outcome.evaluation.accuracy,
                                      [labels[i] for i in held_out], "held-out")
     elif len(outcome.classifier.history):

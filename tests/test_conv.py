@@ -271,7 +271,7 @@ def test_cli_trains_a_small_conv_net_and_info_shows_its_layers(tmp_path):
     folder = write_folder(tmp_path / "shapes", per_class=6)
     out = tmp_path / "conv.h5"
     report = as_json(ok("train", folder, "--out", out, "--conv", "4,6", "--hidden", "8",
-                        "--epochs", "2", "--batch-size", "8", "--json"))
+                        "--epochs", "20", "--lr", "0.01", "--batch-size", "8", "--json"))
     assert report["summary"] == "static 784-conv3x3:4-pool-conv3x3:6-pool-8-3 relu/softmax"
     assert load_model(out).network.config()["conv"] == [4, 6]
     text = ok("info", out).stdout
@@ -279,7 +279,7 @@ def test_cli_trains_a_small_conv_net_and_info_shows_its_layers(tmp_path):
     assert "            Conv2D(4, 6, 3x3)" in text and "Flatten(7x7x6)" in text
     assert as_json(ok("info", out, "--json"))["layers"][1] == "Conv2D(1, 4, 3x3)"
     dense = as_json(ok("train", folder, "--out", tmp_path / "dense.h5", "--conv", "",
-                       "--hidden", "8", "--epochs", "1", "--json"))
+                       "--hidden", "8", "--epochs", "20", "--lr", "0.01", "--json"))
     assert dense["summary"] == "static 784-8-3 relu/softmax"
 
 

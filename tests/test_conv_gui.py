@@ -41,11 +41,11 @@ def test_train_a_conv_net_in_the_app_then_predict(qtbot, make_window):
         window.training_panel.train_button.click()
     network = window.classifier.network
     assert network.config()["conv"] == [4]
-    assert "conv3x3:4-pool" in window.summary.text()
+    assert "conv3x3:4-pool" in window.summary.toolTip()
     assert "Conv2D(1, 4, 3x3)" in window.summary.toolTip()
     assert "MaxPool2D(2x2)" in window.summary.toolTip()
     for label in SHAPES:
         draw_shape(window.canvas, label, seed=99)
         assert prediction(qtbot, window) == label
-        window.clear_action.trigger()
+        window.action_set.clear.trigger()
         qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
