@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
                                                 MODEL_FILTER)
         if not chosen:
             if self._closing:
-                self.status(f"Not quitting: the model is not saved. {NOT_QUITTING}")
+                self.status("Not quitting: the model is not saved yet.")
             return False
         return self._write_model(Path(chosen))
 
