@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.builtin import BUILTIN_NAMES, builtin_path
 from model.classifier import Classifier
 from model.errors import first_line
 from model.modelfile import ModelFileError
@@ -44,7 +43,7 @@ from .predictor import LivePredictor
 from .samples_panel import SamplesPanel, SampleStore
 from .text import plural, sentence
 from .training_panel import TrainingPanel
-from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label
+from .widgets import LabelField, SquareBeside, SquareColumn, plain_label
 from .worker import FinishedRun, TrainingJob, TrainingRunner
 
 SAMPLES_FILE = "samples.h5"
@@ -159,17 +158,9 @@ class MainWindow(QMainWindow):
         return dock
 
     def _make_menus(self) -> None:
-        self.builtin_menu, self.recent_menu = self.action_set.fill_menu_bar(
+        self.action_set.fill_menu_bar(
             self.menuBar(), self.samples_panel.file_actions,
             [self.samples_dock.toggleViewAction(), self.training_dock.toggleViewAction()])
-        for path in (builtin_path(name) for name in BUILTIN_NAMES):
-            if path.is_file():
-                action = self.builtin_menu.addAction(path.stem.capitalize())
-                action.setStatusTip(f"Open the built-in model {path.name}")
-                action.triggered.connect(lambda _=False, p=path: self.open_model_path(p))
-        if not self.builtin_menu.actions():
-            self.builtin_menu.addAction("No built-in models installed").setEnabled(False)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
 
         self.summary = QPushButton()
         self.summary.setFlat(True)
@@ -356,15 +347,6 @@ class MainWindow(QMainWindow):
         self.status(f"Saved the model to {path}.")
         return True
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.document.recent_files():
-            action = self.recent_menu.addAction(menu_text(path.name))
-            action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_model_path(p))
-        if not self.recent_menu.actions():
-            self.recent_menu.addAction("No recent files").setEnabled(False)
-
     # --- the canvas ---------------------------------------------------------------------------
 
     def _canvas_changed(self) -> None:
@@ -427,8 +409,7 @@ class MainWindow(QMainWindow):
 
     def _running_changed(self, running: bool) -> None:
         self.training_panel.set_running(running)
-        self.action_set.while_training(running, [self.builtin_menu.menuAction(),
-                                              self.recent_menu.menuAction()])
+        self.action_set.while_training(running)
 
     def _training_finished(self, run: FinishedRun) -> None:
         if run.kept:
