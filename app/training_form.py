@@ -26,7 +26,8 @@ from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT
 
 from .widgets import plain_label
 
-NETWORK_NAMES = {"static": "Static (feed-forward)", "recurrent": "Recurrent (fixed-point)"}
+# Short enough for the narrow first column; the combo box's tooltip says what each one is.
+NETWORK_NAMES = {"static": "Static", "recurrent": "Recurrent"}
 NARROW_FIELD = 96
 INVALID_STYLE = "*[invalid=\"true\"] { border: 1px solid #d93025; border-radius: 3px; }"
 ERROR_COLOUR = "#d93025"

@@ -578,8 +578,8 @@ def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path,
     window.action_set.open.trigger()
     assert window.classifier.name == "mine" and window.model_path == saved
     assert window.places.recent_files()[0] == str(saved)
-    window._fill_recent_menu()
-    assert window.recent_menu.actions()[0].text() == "mine.h5"
+    window.action_set.fill_recent_menu()
+    assert window.action_set.recent_menu.actions()[0].text() == "mine.h5"
 
 
 def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_model_path,
