@@ -16,6 +16,7 @@ for document processing (im2col). IWFHR.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -140,45 +141,48 @@ class Conv2D:
 class MaxPool2D:
     """2×2 max-pooling with stride 2; an odd last row or column is dropped (floor).
 
-    Inputs are (batch, h, w, channels), outputs (batch, h // 2, w // 2, channels). The gradient
-    goes to the first maximum of each window (row by row), so ties never double it.
+    Inputs are (batch, h, w, channels), outputs (batch, h // 2, w // 2, channels). Each window
+    is reduced first down its columns (two rows of whole contiguous image rows), then across;
+    the gradient goes to one maximum of each window (the top one and then the left one on a
+    tie), so ties never double it.
     """
 
     def __init__(self) -> None:
         self._buffers: _Buffers | None = None
         self._shape: tuple[int, ...] = ()
-        # Which corner won: right over left in each row, bottom row over top row.
-        self._right: list[np.ndarray] = []
-        self._bottom: np.ndarray | None = None
+        self._bottom_won: np.ndarray | None = None  # (n, h/2, w/2 * 2 * c) per column pair
+        self._right_won: np.ndarray | None = None  # (n, h/2, w/2, c) per window
 
     @staticmethod
-    def _corners(x: np.ndarray) -> list[np.ndarray]:
-        """Views of the top-left, top-right, bottom-left and bottom-right pixel of each window."""
-        h, w = x.shape[1] // POOL * POOL, x.shape[2] // POOL * POOL
-        return [x[:, i:h:POOL, j:w:POOL, :] for i in range(POOL) for j in range(POOL)]
+    def _rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Views of the top and bottom row of every window, (n, h/2, w/2 * 2 * c) each."""
+        n, h, w, _ = x.shape
+        rows = x[:, :h // POOL * POOL, :w // POOL * POOL].reshape(n, h // POOL, POOL, -1)
+        return rows[:, :, 0], rows[:, :, 1]
 
     def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        top_left, top_right, bottom_left, bottom_right = self._corners(x)
-        top = np.maximum(top_left, top_right)
-        bottom = np.maximum(bottom_left, bottom_right)
+        n, h, w, c = x.shape
+        top, bottom = self._rows(x)
+        columns = np.maximum(top, bottom).reshape(n, h // POOL, w // POOL, POOL, c)
+        left, right = columns[..., 0, :], columns[..., 1, :]
         if train:
             self._shape = x.shape
-            self._right = [top_right > top_left, bottom_right > bottom_left]
-            self._bottom = bottom > top
-        return np.maximum(top, bottom, out=top)
+            self._bottom_won, self._right_won = bottom > top, right > left
+        return np.maximum(left, right)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self._buffers is None or self._buffers.dtype != grad_out.dtype:
             self._buffers = _Buffers(grad_out.dtype)
+        n, h, w, c = self._shape
         # Pixels of an odd last row or column are never written: they stay zero.
         grad = self._buffers.get("grad", self._shape)
-        top_left, top_right, bottom_left, bottom_right = self._corners(grad)
-        np.multiply(grad_out, self._bottom, out=bottom_left)  # the bottom row's share
-        np.subtract(grad_out, bottom_left, out=top_left)  # the top row's share (exact)
-        for left, right, right_won in ((top_left, top_right, self._right[0]),
-                                       (bottom_left, bottom_right, self._right[1])):
-            np.multiply(left, right_won, out=right)
-            left -= right
+        columns = self._buffers.get("columns", (n, h // POOL, w // POOL, POOL, c))
+        np.multiply(grad_out, self._right_won, out=columns[..., 1, :])
+        np.subtract(grad_out, columns[..., 1, :], out=columns[..., 0, :])  # exact: g or 0
+        columns = columns.reshape(n, h // POOL, -1)
+        top, bottom = self._rows(grad)
+        np.multiply(columns, self._bottom_won, out=bottom)
+        np.subtract(columns, bottom, out=top)
         return grad
 
     def parameters(self) -> list[np.ndarray]:
@@ -244,6 +248,16 @@ def pooled_shape(image_shape: Sequence[int], blocks: int) -> tuple[int, int]:
                              f"{blocks} conv blocks: it is {h}x{w} before pooling {block + 1}")
         h, w = h // POOL, w // POOL
     return h, w
+
+
+def conv_sizes(image_shape: Sequence[int], channels: Sequence[int], kernel_size: int
+               ) -> tuple[int, int]:
+    """(weights and biases of the conv blocks, width of their flattened output), computed from
+    the sizes alone: nothing is built. ValueError for sizes that do not fit."""
+    h, w = pooled_shape(image_shape, len(channels))
+    counts = [1, *(int(c) for c in channels)]
+    weights = sum((kernel_size * kernel_size * a + 1) * b for a, b in pairwise(counts))
+    return weights, h * w * counts[-1]
 
 
 def conv_stack(image_shape: Sequence[int], channels: Sequence[int], kernel_size: int,

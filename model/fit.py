@@ -35,11 +35,13 @@ from .validation import MIN_HELD_OUT
 
 MAX_HIDDEN = 8192
 MAX_CONV_CHANNELS = 1024
-# Hidden widths by network type when none are given.
-DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"static": (512, 256), "recurrent": (512,)}
-# Conv blocks (output channels of each) by network type when none are given; the recurrent
-# network is dense only.
-DEFAULT_CONV: dict[str, tuple[int, ...]] = {"static": (), "recurrent": ()}
+# The default architecture, chosen by measurement (bench/README.md, "Default architecture"):
+# conv blocks (output channels of each) by network type when none are given (the recurrent
+# network is dense only), and the hidden widths after them.
+DEFAULT_CONV: dict[str, tuple[int, ...]] = {"static": (32, 64), "recurrent": ()}
+DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"static": (128,), "recurrent": (512,)}
+# Hidden widths of a static network without conv blocks when none are given.
+DENSE_HIDDEN: tuple[int, ...] = (512, 256)
 
 
 @dataclass
@@ -49,16 +51,19 @@ class ModelSettings:
     Attributes
     ----------
     network_type : {"static", "recurrent"}, default "static"
-    hidden : tuple of int, default (512, 256)
+    hidden : tuple of int, optional
         Hidden layer widths of a static network; a recurrent network has one hidden layer, so
-        it takes exactly one number (None: ``RECURRENT_HIDDEN``).
+        it takes exactly one number. None picks the type's default (``DEFAULT_HIDDEN``; a static
+        network without conv blocks: ``DENSE_HIDDEN``).
     activation : str, optional
         Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu"
         for both types; a recurrent network stays a contraction with any 1-Lipschitz function).
     conv : tuple of int, optional
         Static networks only: one block per number before the hidden layers — a 3×3 'same'
         convolution with that many output channels, the activation and a 2×2 max-pooling.
-        None picks the type's default (``DEFAULT_CONV``); () is a dense network.
+        None picks the type's default (``DEFAULT_CONV``) when ``hidden`` is None too, and no
+        blocks when ``hidden`` is given (hidden sizes alone describe a dense network, as they
+        always did); () is a dense network.
     max_iter : int, default 50
         Recurrent networks only: most relaxation steps to reach the fixed point.
     tol : float, default 1e-4
@@ -91,13 +96,17 @@ class ModelSettings:
         """``hidden``, or the network type's default widths when it is None."""
         if self.hidden is not None:
             return tuple(self.hidden)
+        if self.network_type == "static" and not self.conv_blocks:
+            return DENSE_HIDDEN
         return DEFAULT_HIDDEN.get(self.network_type, DEFAULT_HIDDEN["static"])
 
     @property
     def conv_blocks(self) -> tuple[int, ...]:
-        """``conv``, or the network type's default blocks when it is None."""
+        """``conv``, or the network type's default blocks when it and ``hidden`` are None."""
         if self.conv is not None:
             return tuple(self.conv)
+        if self.hidden is not None:
+            return ()
         return DEFAULT_CONV.get(self.network_type, ())
 
     def validate(self) -> None:

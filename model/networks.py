@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .conv import conv_sizes
 from .network import StaticNetwork
 from .recurrent import RecurrentNetwork
 
@@ -33,16 +34,27 @@ MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights; training needs about 
 
 def parameter_count(config: dict[str, Any]) -> int:
     """Number of weights and biases of a network with the sizes in ``config`` (``type``,
-    ``n_inputs``, ``hidden`` and ``n_classes``, as ``.config()`` gives them), computed from the
-    sizes alone: nothing is built. ValueError for sizes that are not positive whole numbers."""
+    ``n_inputs``, ``hidden``, ``n_classes`` and any conv blocks, as ``.config()`` gives them),
+    computed from the sizes alone: nothing is built. ValueError for sizes that are not
+    positive whole numbers."""
     _network_type(config)
     hidden = config.get("hidden")
     widths = list(hidden) if isinstance(hidden, list | tuple) else [hidden]
     sizes = [config.get("n_inputs"), *widths, config.get("n_classes")]
     if not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes):
         raise ValueError(f"layer sizes must be positive whole numbers, got {sizes}")
+    convolution = 0
+    if config.get("conv"):
+        channels, image_shape = config["conv"], config.get("image_shape")
+        numbers = [*channels, *(image_shape or ()), config.get("kernel_size", 3)]
+        if not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1
+                   for n in numbers) or image_shape is None or len(image_shape) != 2:
+            raise ValueError(f"conv sizes must be positive whole numbers, got conv {channels}, "
+                             f"image shape {image_shape}")
+        convolution, sizes[0] = conv_sizes(image_shape, channels, config.get("kernel_size", 3))
     dense = sum((int(a) + 1) * int(b) for a, b in pairwise(sizes))
-    return dense + (int(widths[0]) ** 2 if config.get("type") == "recurrent" else 0)
+    return convolution + dense + (int(widths[0]) ** 2 if config.get("type") == "recurrent"
+                                  else 0)
 
 
 def check_network_size(config: dict[str, Any]) -> None:

@@ -17,6 +17,8 @@ import numpy as np
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from model.preprocess import EmptyGlyphError, PreprocessConfig, preprocess
+
 PRINTED_PACKAGES = (
     "fonts-liberation", "fonts-liberation2", "fonts-freefont-ttf", "fonts-texgyre",
     "fonts-urw-base35", "fonts-dejavu-core", "fonts-dejavu-extra", "fonts-roboto-unhinted",
@@ -40,6 +42,8 @@ FONT_SUFFIXES = (".ttf", ".otf")
 # Most font files used per family (evenly spread over its sorted styles and optical sizes).
 MAX_STYLES = 6
 CANVAS = 128
+# A rendering whose darkest pixel is lighter than this holds no glyph.
+INK_LEVEL = 128
 POINT_SIZE = 64
 
 
@@ -144,19 +148,33 @@ def render_glyph(path: str, char: str, rng: np.random.Generator | None) -> Image
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
+def readable(image: Image.Image) -> bool:
+    """Whether preprocessing finds a glyph in ``image`` (it is not blank or without contrast)."""
+    try:
+        preprocess(image, PreprocessConfig())
+    except EmptyGlyphError:
+        return False
+    return True
+
+
 def glyph_set(families: dict[str, list[str]], chars: str, variants: int, seed: int,
               clean: bool = True) -> tuple[list[Image.Image], list[str]]:
     """Glyphs of ``chars`` in every font of ``families``: one clean (if ``clean``) and
-    ``variants`` distorted renderings each."""
+    ``variants`` distorted renderings each; a font's empty glyphs are skipped."""
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for paths in families.values():
         for path in paths:
             for char in chars:
+                plain = render_glyph(path, char, None)
+                if plain.getextrema()[0] > INK_LEVEL:  # an empty glyph behind the code point
+                    continue
                 if clean:
-                    images.append(render_glyph(path, char, None))
+                    images.append(plain)
                     labels.append(char)
                 for _ in range(variants):
-                    images.append(render_glyph(path, char, rng))
-                    labels.append(char)
+                    variant = render_glyph(path, char, rng)
+                    if readable(variant):  # blur and thinning can erase a hairline font
+                        images.append(variant)
+                        labels.append(char)
     return images, labels

@@ -11,7 +11,7 @@ from model.classifier import Classifier
 from model.conv import Conv2D, Flatten, MaxPool2D, pooled_shape
 from model.modelfile import ModelFileError, load_model, save_model
 from model.network import StaticNetwork
-from model.networks import network_from_config
+from model.networks import network_from_config, parameter_count
 from model.preprocess import PreprocessConfig
 from model.train import TrainingConfig, one_hot, train
 from tests.glyphs import write_folder
@@ -249,7 +249,7 @@ def test_old_dense_files_still_load_and_the_script_reads_them():
 @pytest.mark.parametrize(("change", "message"), [
     (lambda arch: arch.update(image_shape=[12, 13]), "invalid architecture: image shape"),
     (lambda arch: arch.update(conv=[3, 4, 5, 6]), "invalid architecture: a 12x12 image is too"),
-    (lambda arch: arch.update(conv=[3, 0]), "invalid architecture: conv channel counts"),
+    (lambda arch: arch.update(conv=[3, 0]), "invalid architecture: conv sizes must be positive"),
     (lambda arch: arch.update(conv=[3, 5]), r"conv_1/weight has shape \(3, 3, 3, 4\), the "
                                             r"architecture needs \(3, 3, 3, 5\)"),
     (lambda arch: arch.update(kernel_size=5), "conv_0/weight has shape"),
@@ -268,10 +268,11 @@ def test_conv_file_with_an_inconsistent_architecture_gives_one_error(conv_model_
 # --- command line ------------------------------------------------------------------------------
 
 def test_cli_trains_a_small_conv_net_and_info_shows_its_layers(tmp_path):
-    folder = write_folder(tmp_path / "shapes", per_class=6)
+    folder = write_folder(tmp_path / "shapes", per_class=8)
     out = tmp_path / "conv.h5"
     report = as_json(ok("train", folder, "--out", out, "--conv", "4,6", "--hidden", "8",
-                        "--epochs", "20", "--lr", "0.01", "--batch-size", "8", "--json"))
+                        "--epochs", "10", "--batch-size", "8", "--lr", "0.005", "--val", "0",
+                        "--no-augment", "--json"))
     assert report["summary"] == "static 784-conv3x3:4-pool-conv3x3:6-pool-8-3 relu/softmax"
     assert load_model(out).network.config()["conv"] == [4, 6]
     text = ok("info", out).stdout
@@ -279,7 +280,8 @@ def test_cli_trains_a_small_conv_net_and_info_shows_its_layers(tmp_path):
     assert "            Conv2D(4, 6, 3x3)" in text and "Flatten(7x7x6)" in text
     assert as_json(ok("info", out, "--json"))["layers"][1] == "Conv2D(1, 4, 3x3)"
     dense = as_json(ok("train", folder, "--out", tmp_path / "dense.h5", "--conv", "",
-                       "--hidden", "8", "--epochs", "20", "--lr", "0.01", "--json"))
+                       "--hidden", "8", "--epochs", "10", "--batch-size", "8", "--val", "0",
+                       "--no-augment", "--json"))
     assert dense["summary"] == "static 784-8-3 relu/softmax"
 
 
@@ -295,3 +297,17 @@ def test_cli_rejects_bad_conv_architectures(tmp_path, flags, message):
     out = tmp_path / "bad.h5"
     assert message in fails("train", folder, "--out", out, *flags)
     assert not out.exists()
+
+
+def test_parameter_count_of_a_conv_config_matches_the_built_network():
+    net = StaticNetwork(99, [5, 4], 3, conv=[2, 3], kernel_size=5, image_shape=(9, 11))
+    assert parameter_count(net.config()) == sum(p.size for p in net.parameters())
+
+
+def test_a_conv_file_too_large_to_build_is_refused_before_building(conv_model_path):
+    with h5py.File(conv_model_path, "r+") as f:
+        arch = json.loads(f.attrs["architecture"])
+        arch["conv"] = [3, 3_000_000]
+        f.attrs["architecture"] = json.dumps(arch)
+    with pytest.raises(ModelFileError, match="larger than the limit"):
+        load_model(conv_model_path)
