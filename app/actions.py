@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QToolBar, QToolButton
 
 from model import __version__
+from model.builtin import BUILTIN_NAMES, builtin_path
 from resources import resource_path
 
 from .errors import message_box
+from .widgets import menu_text
 
 if TYPE_CHECKING:
     from .mainwindow import MainWindow
@@ -146,18 +148,25 @@ class WindowActions:
         return tools
 
     def fill_menu_bar(self, bar: QMenuBar, sample_file_actions: list[QAction],
-                      dock_actions: list[QAction]) -> tuple[QMenu, QMenu]:
-        """The File, Edit, View and Help menus; returns File's (empty) built-in models and
-        recent files menus for the window to fill."""
+                      dock_actions: list[QAction]) -> None:
+        """The File (with its built-in models and recent files), Edit, View and Help menus."""
         file = bar.addMenu("&File")
         file.addActions([self.new, self.open])
-        builtin_menu = file.addMenu("Open &built-in model")
+        self.builtin_menu = file.addMenu("Open &built-in model")
+        for path in (builtin_path(name) for name in BUILTIN_NAMES):
+            if path.is_file():
+                action = self.builtin_menu.addAction(path.stem.capitalize())
+                action.setStatusTip(f"Open the built-in model {path.name}")
+                action.triggered.connect(lambda _=False, p=path: self.window.open_model_path(p))
+        if not self.builtin_menu.actions():
+            self.builtin_menu.addAction("No built-in models installed").setEnabled(False)
         file.addActions([self.save, self.save_as])
         file.addSeparator()
         file.addAction(self.open_image)
         file.addActions(sample_file_actions)
         file.addSeparator()
-        recent_menu = file.addMenu("&Recent files")
+        self.recent_menu = file.addMenu("&Recent files")
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         file.addSeparator()
         file.addAction(self.quit)
 
@@ -175,9 +184,19 @@ class WindowActions:
 
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts, self.about])
-        return builtin_menu, recent_menu
 
-    def while_training(self, running: bool, also: Iterable[QWidget | QAction] = ()) -> None:
+    def fill_recent_menu(self) -> None:
+        """File ▸ Recent files, filled afresh each time it opens."""
+        self.recent_menu.clear()
+        for path in self.window.document.recent_files():
+            action = self.recent_menu.addAction(menu_text(path.name))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.window.open_model_path(p))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+
+    def while_training(self, running: bool) -> None:
         """Disable what would change the model while a training run is going on."""
-        for item in (self.train, self.new, self.open, *also):
-            item.setEnabled(not running)
+        for action in (self.train, self.new, self.open, self.builtin_menu.menuAction(),
+                       self.recent_menu.menuAction()):
+            action.setEnabled(not running)

@@ -11,6 +11,7 @@ from typing import Any
 from model.builtin import default_model_path, resolve_model
 from model.classifier import Classifier
 from model.modelfile import load_model
+from model.reject import check_threshold
 
 NO_MODEL = ("no model given and no built-in model is installed; train one with 'charrec train' "
             "or pass --model")
@@ -27,6 +28,21 @@ class CliError(Exception):
 def add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH", help="model file or built-in model name "
                         "(default: the built-in digits model)")
+
+
+def add_reject_threshold(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reject-threshold", type=_threshold, metavar="T",
+                        help="how like its labels an image must look to be one of them, from 0 "
+                        "(never reject) to 1 (default: the model's own, calibrated when trained)")
+
+
+def _threshold(text: str) -> float:
+    """argparse type of --reject-threshold: a number in [0, 1]."""
+    try:
+        return check_threshold(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"the reject threshold must be a number from 0 to 1, got {text!r}") from None
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -17,6 +17,7 @@ from .cli_common import (
     CliError,
     add_json,
     add_model,
+    add_reject_threshold,
     load_classifier,
     print_damaged,
     print_json,
@@ -34,6 +35,7 @@ def add_predict(commands) -> None:
                    help="show the K most probable labels (default 3)")
     p.add_argument("--split", action="store_true",
                    help="read each image as a string of several characters")
+    add_reject_threshold(p)
     add_json(p)
     p.set_defaults(run=run_predict)
 
@@ -48,7 +50,8 @@ def run_predict(args) -> int:
             image, damage = read_image(image_path)
             if damage is not None:
                 print_damaged([(image_path, damage)])
-            recognition = classifier.recognize(image, args.top, args.split)
+            recognition = classifier.recognize(image, args.top, args.split,
+                                               args.reject_threshold)
             results.append({"image": image_path, **_result_json(recognition, args.split)})
         except (ImageError, EmptyGlyphError, OSError) as exc:
             failed += 1
@@ -66,7 +69,7 @@ def _result_json(recognition: Recognition, as_line: bool) -> dict[str, Any]:
     """One image's prediction: its best labels, or with ``as_line`` the text and its glyphs."""
     if not as_line:
         return {"label": recognition.label, "probability": recognition.probability,
-                "top": _ranked_json(recognition.top)}
+                "known": recognition.known, "top": _ranked_json(recognition.top)}
     if recognition.text is None:
         raise EmptyGlyphError("the image holds no characters")
     return {"text": recognition.text,
@@ -85,6 +88,8 @@ def _prediction_text(result: dict[str, Any]) -> str:
     if "text" in result:
         return f"{result['image']}: {result['text']}   (" + " | ".join(
             ranked(g) for g in result["glyphs"]) + ")"
+    if not result["known"]:  # not one of the model's labels: only the closest ones
+        return f"{result['image']}: ?  closest: {ranked(result)}"
     return f"{result['image']}: {ranked(result)}"
 
 
@@ -126,6 +131,8 @@ def run_info(args) -> int:
     if "best_val_accuracy" in info:
         trained += f", best validation accuracy {info['best_val_accuracy']:.1%}"
     print(trained)
+    print(f"  rejects     below similarity {info['reject_threshold']:.3f}"
+          if info["reject_threshold"] else "  rejects     nothing (no reject option)")
     last = info.get("training", {})
     if "n_samples" in last:
         print(f"  last run    {plural(last['n_samples'], 'sample')}, "

@@ -23,12 +23,14 @@ from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
 from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
 from model.samples import SampleSet, SampleSetError
-from model.train import CancelToken, Progress, TrainingConfig
+from model.train import MIN_EPOCHS, MIN_STEPS, CancelToken, Progress, TrainingConfig
+from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT, accuracy_text, enough
 
 from .cli_common import (
     CliError,
     add_json,
     add_model,
+    add_reject_threshold,
     load_classifier,
     print_damaged,
     print_json,
@@ -113,11 +115,17 @@ def add_train(commands) -> None:
     p.add_argument("--lr", type=float, metavar="X", help="learning rate (default "
                    + ", ".join(f"{DEFAULT_LEARNING_RATES[name]:g} for {name}"
                                for name in OPTIMIZERS) + ")")
-    p.add_argument("--epochs", type=int, metavar="N", help=f"epochs (default {config.epochs})")
+    p.add_argument("--epochs", type=int, metavar="N", help="most epochs (default: from the "
+                   f"data, enough for {MIN_STEPS} steps and at least {MIN_EPOCHS} epochs; "
+                   "training stops early when the loss stops improving)")
     p.add_argument("--batch-size", type=int, metavar="B",
                    help=f"mini-batch size (default {config.batch_size})")
     p.add_argument("--val", type=float, metavar="SHARE", help="share of the samples held out "
-                   f"to pick the best epoch, in [0, 1) (default {config.validation_split:g})")
+                   "to pick the best epoch and estimate accuracy, in [0, 1) (default "
+                   f"{HOLD_OUT_SHARE:g} when that is at least {MIN_HELD_OUT} samples, else 0)")
+    p.add_argument("--max-seconds", type=float, metavar="S", help="stop training after S "
+                   "seconds, keeping the model so far; 0: no limit "
+                   f"(default {config.max_seconds:g})")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction,
                    help="randomly distort training images (default on)")
     p.add_argument("--seed", type=int, help=f"random seed (default {config.seed})")
@@ -144,11 +152,13 @@ def run_train(args) -> int:
     printer.finish()
     classifier, result = outcome.classifier, outcome.result
     if result.stopped == "cancelled":
-        raise CliError(f"training cancelled after {result.epochs_run} of {config.epochs} epochs; "
-                       "nothing was saved", EXIT_CANCELLED)
+        raise CliError(f"training cancelled after {result.epochs_run} epochs; nothing was saved",
+                       EXIT_CANCELLED)
     save_model(classifier, out)
     history, best = classifier.history, result.best_epoch
-    val_accuracy = outcome.evaluation.accuracy if outcome.evaluation is not None else None
+    evaluation = outcome.evaluation
+    val_accuracy = evaluation.accuracy if evaluation is not None else None
+    val_n = evaluation.n if evaluation is not None else 0
     report = {
         "model": str(out),
         "summary": classifier.network.summary(),
@@ -162,6 +172,9 @@ def run_train(args) -> int:
         "loss": history.loss[-1],
         "accuracy": history.accuracy[-1],
         "val_accuracy": val_accuracy,
+        "val_samples": val_n,
+        "val_enough": enough(val_n),
+        "reject_threshold": classifier.reject_threshold,
         "skipped": skipped_json(data.skipped),
     }
     if args.json:
@@ -169,10 +182,12 @@ def run_train(args) -> int:
     print(f"trained {report['summary']} on {plural(report['n_samples'], 'sample')} "
           f"({plural(len(classifier.labels), 'class', 'classes')}) in {result.seconds:.1f} s "
           f"({result.samples_per_second:.0f} samples/s)")
-    val = ("" if val_accuracy is None
-           else f", validation accuracy {val_accuracy:.1%} (epoch {best})")
     print(f"{plural(result.epochs_run, 'epoch')} ({result.stopped}): final loss "
-          f"{report['loss']:.4f}, training accuracy {report['accuracy']:.1%}{val}")
+          f"{report['loss']:.4f}, training accuracy {report['accuracy']:.1%}")
+    best_at = f" (best epoch {best})" if val_n else ""
+    print(f"validation: {accuracy_text(val_accuracy, val_n)}{best_at}")
+    print(f"reject threshold {classifier.reject_threshold:.3f} (calibrated on the training "
+          "samples; change it with --reject-threshold when predicting)")
     print_skipped(data.skipped)
     print_damaged(data.damaged)
     print(f"saved {out}")
@@ -189,7 +204,8 @@ def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
     if args.augment is not None:
         given["augment"] = args.augment
     training = {"optimizer": args.optimizer, "learning_rate": args.lr, "epochs": args.epochs,
-                "batch_size": args.batch_size, "validation_split": args.val, "seed": args.seed}
+                "batch_size": args.batch_size, "validation_split": args.val, "seed": args.seed,
+                "max_seconds": args.max_seconds}
     training = {key: value for key, value in training.items() if value is not None}
     if "learning_rate" not in training and args.optimizer in OPTIMIZERS:
         training["learning_rate"] = DEFAULT_LEARNING_RATES[args.optimizer]
@@ -307,6 +323,7 @@ def add_evaluate(commands) -> None:
                             "labels the model does not know count as errors.")
     p.add_argument("data", metavar="DATA", help="image folder or sample-set file")
     add_model(p)
+    add_reject_threshold(p)
     add_json(p)
     p.set_defaults(run=run_evaluate)
 
@@ -314,11 +331,13 @@ def add_evaluate(commands) -> None:
 def run_evaluate(args) -> int:
     path, classifier = load_classifier(args.model)
     data = load_dataset(args.data)
-    scores = evaluate_classifier(classifier, data.images, data.labels)
+    scores = evaluate_classifier(classifier, data.images, data.labels, args.reject_threshold)
     if args.json:
         return print_json({**scores.to_dict(), "model": str(path),
                            "skipped": skipped_json(data.skipped)})
     print(f"accuracy {scores.accuracy:.2%} on {scores.n} samples (model {path})")
+    print(f"known {scores.known_rate:.2%} (taken for one of the model's labels); known and "
+          f"right {scores.known_right:.2%}")
     counts = scores.counts
     print_rows([(label, f"{counts[i]:>6}  {scores.per_class[label]:7.1%}")
                 for i, label in enumerate(scores.classes) if label in scores.per_class],

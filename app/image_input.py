@@ -88,6 +88,5 @@ class ImageInput(QObject):
         if self.canvas.drawing.background is None:
             return "", False
         if self.canvas.drawing.strokes or self.canvas.stroke_in_progress():
-            return (f"Your strokes are drawn over {self.name}: the network reads both. "
-                    "Clear (Del) to start afresh.", True)
+            return (f"Drawn over {self.name}: the network reads both (Del clears).", True)
         return f"Showing {self.name}.", False

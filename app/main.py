@@ -6,13 +6,15 @@ import os
 import sys
 
 from app.exits import EXIT_CANCELLED, INTERRUPTED
+from model.atomic import interrupts_deferred
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run charrec with ``argv`` (default: the process arguments); return the exit code.
 
-    A Ctrl+C at any moment, even while the libraries are still loading, ends the process with
-    one line and exit code 130, never a traceback.
+    A Ctrl+C at any moment from here on ends the process with one line and exit code 130,
+    never a traceback. While the libraries load it is held back until they are loaded: one
+    that arrives inside a compiled module's initialisation would break it with another error.
     """
     try:
         return _main(argv)
@@ -24,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv:
-        from app.cli import main as cli_main
+        with interrupts_deferred():
+            from app.cli import main as cli_main
 
         return cli_main(argv)
     if not _has_screen():
@@ -32,7 +35,8 @@ def _main(argv: list[str] | None) -> int:
               "unset); the commands still work, see 'charrec --help'", file=sys.stderr)
         return 1
     try:
-        from app.gui import run_gui  # imported here so that the command line never loads Qt
+        with interrupts_deferred():
+            from app.gui import run_gui  # imported here so that the command line never loads Qt
     except ImportError as exc:
         print(f"error: the desktop app cannot start ({exc}); the commands still work, "
               "see 'charrec --help'", file=sys.stderr)

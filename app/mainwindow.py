@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.builtin import BUILTIN_NAMES, builtin_path
 from model.classifier import Classifier
 from model.errors import first_line
 from model.modelfile import ModelFileError
@@ -44,14 +43,14 @@ from .predictor import LivePredictor
 from .samples_panel import SamplesPanel, SampleStore
 from .text import plural, sentence
 from .training_panel import TrainingPanel
-from .widgets import LabelField, SquareBeside, SquareColumn, menu_text, plain_label
+from .widgets import LabelField, SquareBeside, SquareColumn, plain_label
 from .worker import FinishedRun, TrainingJob, TrainingRunner
 
 SAMPLES_FILE = "samples.h5"
 STATUS_MS = 8000
 STATUS_GAP = 40  # pixels between a status message and the sample counter
 DEFAULT_SIZE = QSize(1100, 720)
-MINIMUM_SIZE = QSize(860, 560)
+MINIMUM_SIZE = QSize(860, 560)  # at least; more when the panels need it
 DOCK_WIDTH = 410
 CANVAS_MIN_SIDE = 300  # at the window's minimum size the docks give way before the canvas
 DOCK_MIN_WIDTH = 300
@@ -82,7 +81,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("charrec"))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
-        self.setMinimumSize(MINIMUM_SIZE)
 
         self.store = self._open_user_samples()
         self.canvas = Canvas()
@@ -91,6 +89,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.runner = TrainingRunner(self)
         self.predictor = LivePredictor(self.canvas, self.prediction, self)
+        self.predictor.thresholdChanged.connect(lambda: self.setWindowModified(True))
         self.label_edit = LabelField()
         self.add_button = QPushButton("Add as sample")
         self.canvas_note = plain_label()
@@ -101,6 +100,8 @@ class MainWindow(QMainWindow):
         self._make_docks()
         self._make_menus()
         self._connect()
+        # Small enough for a laptop screen, large enough that no panel is cut off.
+        self.setMinimumSize(MINIMUM_SIZE.expandedTo(self.minimumSizeHint()))
         self._restore_window()
         self._model_changed()
         self.predictor.update_now()
@@ -120,6 +121,9 @@ class MainWindow(QMainWindow):
         self.canvas.setMinimumSize(CANVAS_MIN_SIDE, CANVAS_MIN_SIDE)
         self.add_button.setToolTip("Store the drawing with this label in your samples (Enter)")
         self.canvas_note.setWordWrap(True)
+        self.canvas_note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Room for two lines whether or not there is a note: the column's height stays put.
+        self.canvas_note.setFixedHeight(2 * self.canvas_note.fontMetrics().lineSpacing())
         self.canvas_note.setObjectName("canvasNote")
         footer = QWidget()
         column = QVBoxLayout(footer)
@@ -150,22 +154,14 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        widget.setMinimumWidth(DOCK_MIN_WIDTH)
+        widget.setMinimumWidth(max(DOCK_MIN_WIDTH, widget.minimumSizeHint().width()))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
     def _make_menus(self) -> None:
-        self.builtin_menu, self.recent_menu = self.action_set.fill_menu_bar(
+        self.action_set.fill_menu_bar(
             self.menuBar(), self.samples_panel.file_actions,
             [self.samples_dock.toggleViewAction(), self.training_dock.toggleViewAction()])
-        for path in (builtin_path(name) for name in BUILTIN_NAMES):
-            if path.is_file():
-                action = self.builtin_menu.addAction(path.stem.capitalize())
-                action.setStatusTip(f"Open the built-in model {path.name}")
-                action.triggered.connect(lambda _=False, p=path: self.open_model_path(p))
-        if not self.builtin_menu.actions():
-            self.builtin_menu.addAction("No built-in models installed").setEnabled(False)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
 
         self.summary = QPushButton()
         self.summary.setFlat(True)
@@ -244,7 +240,8 @@ class MainWindow(QMainWindow):
         """Show ``text`` for a while, shortened with "…" (whole in the tooltip) rather than
         running into the sample counter on the right."""
         bar = self.statusBar()
-        room = max(60, bar.width() - self.summary.sizeHint().width() - STATUS_GAP)
+        # The bar spans the window (whose width is right even before the window first shows).
+        room = max(60, self.width() - self.summary.sizeHint().width() - STATUS_GAP)
         shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
         bar.showMessage(shown, STATUS_MS)
         bar.setToolTip(text if shown != text else "")
@@ -336,7 +333,7 @@ class MainWindow(QMainWindow):
                                                 MODEL_FILTER)
         if not chosen:
             if self._closing:
-                self.status(f"Not quitting: the model is not saved. {NOT_QUITTING}")
+                self.status("Not quitting: the model is not saved yet.")
             return False
         return self._write_model(Path(chosen))
 
@@ -351,15 +348,6 @@ class MainWindow(QMainWindow):
         self.status(f"Saved the model to {path}.")
         return True
 
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.document.recent_files():
-            action = self.recent_menu.addAction(menu_text(path.name))
-            action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_model_path(p))
-        if not self.recent_menu.actions():
-            self.recent_menu.addAction("No recent files").setEnabled(False)
-
     # --- the canvas ---------------------------------------------------------------------------
 
     def _canvas_changed(self) -> None:
@@ -371,7 +359,6 @@ class MainWindow(QMainWindow):
         note, warning = self.images.note()
         self.canvas_note.setText(note)
         self.canvas_note.setStyleSheet(f"color: {NOTE_COLOUR};" if warning else "")
-        self.canvas_note.setVisible(bool(note))
 
     # --- samples ------------------------------------------------------------------------------
 
@@ -416,15 +403,14 @@ class MainWindow(QMainWindow):
         self.training_dock.show()
         self.training_dock.raise_()
         self.training_panel.start_run(init.history if init is not None else History(),
-                                      job.config.epochs)
+                                      job.config.epochs or 0)
         self.runner.start(job)
         self.status(f"Training on {plural(len(samples), 'sample')} of "
                     f"{plural(len(samples.counts()), 'label')}…")
 
     def _running_changed(self, running: bool) -> None:
         self.training_panel.set_running(running)
-        self.action_set.while_training(running, [self.builtin_menu.menuAction(),
-                                              self.recent_menu.menuAction()])
+        self.action_set.while_training(running)
 
     def _training_finished(self, run: FinishedRun) -> None:
         if run.kept:

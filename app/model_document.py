@@ -24,9 +24,14 @@ class BuiltinModelError(OSError):
     """Saving would overwrite a built-in model (they ship with charrec and stay as shipped)."""
 
 
+def is_builtin_folder(folder: Path) -> bool:
+    """Whether ``folder`` is the folder of built-in models."""
+    return Path(folder).resolve() == BUILTIN_FOLDER.resolve()
+
+
 def is_builtin(path: Path) -> bool:
-    """Whether ``path`` is (or would be) in the folder of built-in models."""
-    return Path(path).resolve().parent == BUILTIN_FOLDER.resolve()
+    """Whether the file ``path`` is (or would be) in the folder of built-in models."""
+    return is_builtin_folder(Path(path).parent)
 
 
 def documents_folder() -> Path:
@@ -84,7 +89,7 @@ class ModelDocument(QObject):
         """Where "Save as" proposes to save: the folder models were last opened from or saved
         to, the documents folder at first; never the built-in models' folder."""
         folder = Path(self.places.folder("models", documents_folder()))
-        if not folder.is_dir() or is_builtin(folder / "model.h5"):
+        if not folder.is_dir() or is_builtin_folder(folder):
             folder = documents_folder()
         name = self.classifier.name if self.classifier is not None else "model"
         return folder / f"{name}{MODEL_SUFFIX}"

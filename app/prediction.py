@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QProgressBar,
     QSizePolicy,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 from model.recognition import TOP_K, Recognition
 
 from .qtimages import ink_pixmap
+from .seen_view import SeenView
 from .widgets import ElidedLabel, FittedLabel, heading, plain_label
 
 PANEL_WIDTH = 220  # the least; in a wide window the panel grows up to PANEL_MAX_WIDTH
@@ -25,11 +28,22 @@ GLYPH_SCALE = 5.0  # the best label's font, times the normal size, when it fits
 LINE_SCALE = 2.2  # a line of text read from an image
 SEEN_SIDE = 112  # pixels of the enlarged network input
 UNSURE_COLOUR = "#b26a00"
+GREY = "color: palette(mid);"
 BAR_MAX = 1000
+NOT_KNOWN = "Not one of this model's labels"
+NEVER_REJECT = "never reject"
+SENSITIVITY_TIP = ("How much a drawing must look like the model's samples of a label to be "
+                   "taken for it, from 0 (never reject) to 1. Calibrated when the model was "
+                   "trained; saved with the model.")
 
 
 class PredictionPanel(QWidget):
-    """Shows a :class:`~model.recognition.Recognition`, or a message when there is none."""
+    """Shows a :class:`~model.recognition.Recognition`, or a message when there is none.
+
+    Signals: sensitivityChanged(float), when the user sets the model's reject threshold.
+    """
+
+    sensitivityChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,9 +59,39 @@ class PredictionPanel(QWidget):
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(heading("Prediction"))
         layout.addWidget(self._stack, 1)
+        layout.addLayout(self._sensitivity_row())
         self.setMinimumWidth(PANEL_WIDTH)
         self.setMaximumWidth(PANEL_MAX_WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def _sensitivity_row(self) -> QHBoxLayout:
+        self.sensitivity = QDoubleSpinBox()
+        self.sensitivity.setRange(0, 1)
+        self.sensitivity.setDecimals(3)
+        self.sensitivity.setSingleStep(0.01)
+        self.sensitivity.setSpecialValueText(NEVER_REJECT)
+        self.sensitivity.setToolTip(SENSITIVITY_TIP)
+        self.sensitivity.setEnabled(False)
+        self.sensitivity.valueChanged.connect(self._sensitivity_edited)
+        label = plain_label("Reject below")
+        label.setBuddy(self.sensitivity)
+        label.setToolTip(SENSITIVITY_TIP)
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.sensitivity, 1)
+        self._setting_sensitivity = False
+        return row
+
+    def set_sensitivity(self, threshold: float | None) -> None:
+        """Show the model's reject threshold; None (no model or no reject option) disables."""
+        self._setting_sensitivity = True
+        self.sensitivity.setValue(threshold or 0.0)
+        self.sensitivity.setEnabled(threshold is not None)
+        self._setting_sensitivity = False
+
+    def _sensitivity_edited(self, value: float) -> None:
+        if not self._setting_sensitivity:
+            self.sensitivityChanged.emit(value)
 
     def _result_page(self) -> QWidget:
         page = QWidget()
@@ -96,6 +140,8 @@ class PredictionPanel(QWidget):
         layout.addSpacing(10)
         layout.addWidget(heading("What the network sees"))
         layout.addWidget(self.seen, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.seen_view = SeenView()
+        layout.addWidget(self.seen_view)
         layout.addStretch(1)
         return page
 
@@ -108,13 +154,20 @@ class PredictionPanel(QWidget):
         """The best label large; for several characters, the text read, with the whole image
         as one character below it (the top 5 and the network's view are of that)."""
         line = result.reading is not None
-        self.best.set_fitted_text(result.reading if line else result.label,
-                                  LINE_SCALE if line else GLYPH_SCALE)
+        closest = not line and not result.known  # only the closest labels: none is it
+        if line or closest:
+            self.best.set_fitted_text(result.reading if line else NOT_KNOWN, LINE_SCALE)
+        else:
+            self.best.set_fitted_text(result.label, GLYPH_SCALE)
         percent = f"{result.probability:.0%}"
         if line:
             self.caption.setText("read as a line of text")
             self.caption.setStyleSheet("")
             self.best.setStyleSheet("")
+        elif closest:
+            self.best.setStyleSheet("")
+            self.caption.setText(f"closest: {result.label}, {percent}")
+            self.caption.setStyleSheet(GREY)
         elif result.unsure:
             self.caption.setText(f"Unsure: best guess, {percent}")
             self.caption.setStyleSheet(f"color: {UNSURE_COLOUR};")
@@ -125,11 +178,13 @@ class PredictionPanel(QWidget):
             self.best.setStyleSheet("")
         self.reading.setText(f"As one character: {result.label}, {percent}" if line else "")
         self.reading.setVisible(line)
-        self.top_heading.setText("Top 5 as one character" if line else "Top 5")
+        self.top_heading.setText("Top 5 as one character" if line else
+                                 "Closest labels" if closest else "Top 5")
         for i, (name, bar, value) in enumerate(self.rows):
             shown = i < len(result.top)
             for widget in (name, bar, value):
                 widget.setVisible(shown)
+                widget.setStyleSheet(GREY if closest else "")
             if shown:
                 label, probability = result.top[i]
                 name.setText(label)
@@ -137,6 +192,7 @@ class PredictionPanel(QWidget):
                 value.setText(f"{probability:.1%}")
         size = result.seen.shape[0]
         self.seen.setPixmap(ink_pixmap(result.seen, max(1, SEEN_SIDE // size)))
+        self.seen_view.show_recognition(result)
         self._stack.setCurrentIndex(1)
 
     def showing_message(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from model.classifier import Classifier
 from model.preprocess import EmptyGlyphError
@@ -18,7 +18,13 @@ TOO_LITTLE = "Too little ink to classify: draw a bit more."
 
 
 class LivePredictor(QObject):
-    """Classifies what the canvas shows at most every DELAY_MS while it changes."""
+    """Classifies what the canvas shows at most every DELAY_MS while it changes.
+
+    Signals: thresholdChanged(), when the panel's sensitivity changed the model's reject
+    threshold (the model then differs from its file).
+    """
+
+    thresholdChanged = Signal()
 
     def __init__(self, canvas: Canvas, panel: PredictionPanel, parent: QObject | None = None):
         super().__init__(parent)
@@ -29,9 +35,19 @@ class LivePredictor(QObject):
         self._timer.setInterval(DELAY_MS)
         self._timer.timeout.connect(self.update_now)
         canvas.changed.connect(self.schedule)
+        panel.sensitivityChanged.connect(self._set_threshold)
 
     def set_classifier(self, classifier: Classifier | None) -> None:
         self.classifier = classifier
+        reject = classifier.reject if classifier is not None else None
+        self.panel.set_sensitivity(reject.threshold if reject is not None else None)
+        self.update_now()
+
+    def _set_threshold(self, threshold: float) -> None:
+        if self.classifier is None or self.classifier.reject is None:
+            return
+        self.classifier.reject.threshold = threshold
+        self.thresholdChanged.emit()
         self.update_now()
 
     def schedule(self) -> None:

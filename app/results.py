@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.evaluation import Evaluation, Mistake
+from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT, accuracy_text
 
 from .qtimages import ink_pixmap
 from .widgets import plain_label, plain_tip, scaled_font
@@ -36,6 +37,7 @@ RIGHT = np.array([31, 95, 191])  # blue: right answers on the diagonal
 WRONG = np.array([217, 83, 79])  # red: confusions
 WHITE = np.array([255, 255, 255])
 THUMBNAIL = 56
+HEADER_PADDING = 12  # pixels around a column's label
 MIN_CELL = 18
 ENLARGED = 4  # the mistake dialog shows the 64x64 sample this many times larger
 
@@ -127,12 +129,20 @@ class ConfusionView(QWidget):
 
     def set_evaluation(self, evaluation: Evaluation | None) -> None:
         self.model.set_evaluation(evaluation)
+        # Columns as wide as their longest label ("triangle"): the table scrolls rather than
+        # cutting a label short.
+        header = self.table.horizontalHeader()
+        labels = evaluation.classes if evaluation is not None else []
+        widest = max((header.fontMetrics().horizontalAdvance(label) for label in labels),
+                     default=0)
+        header.setMinimumSectionSize(max(MIN_CELL, widest + HEADER_PADDING))
         if evaluation is None:
-            self.caption.setText("No samples were held out for validation (set Validation "
-                                 "above 0 % and add more samples per label).")
+            self.caption.setText("No samples were held out for validation (Auto holds some out "
+                                 f"from {MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure "
+                                 "from a handful would mean nothing).")
         else:
-            self.caption.setText(f"Validation accuracy {evaluation.accuracy:.1%} on "
-                                 f"{evaluation.n} samples (rows: true, columns: predicted)")
+            self.caption.setText(f"Validation: {accuracy_text(evaluation.accuracy, evaluation.n)}"
+                                 " (rows: true, columns: predicted)")
 
 
 class MistakesView(QListWidget):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
@@ -53,17 +55,22 @@ SAMPLES_FILTER = "charrec sample sets (*.h5);;All files (*)"
 class SampleStore(QObject):
     """The user's sample set; every change is written to its file at once and announced.
 
+    A change waits at most LOCK_SECONDS while another program (a ``charrec import`` into the
+    same file) writes it, then fails with a SampleSetError that says so; samples another
+    program added meanwhile are read in before every change.
+
     Signals
     -------
     changed
-        Samples were added, deleted, relabelled or replaced.
+        Samples were added, deleted, relabelled or replaced (or read in from the file).
     """
 
     changed = Signal()
+    LOCK_SECONDS = 2.0
 
     def __init__(self, path: str | os.PathLike, parent: QObject | None = None):
         super().__init__(parent)
-        self.samples = SampleSet(path)
+        self.samples = SampleSet(path, lock_timeout=self.LOCK_SECONDS)
 
     @property
     def path(self) -> Path:
@@ -71,28 +78,34 @@ class SampleStore(QObject):
 
     def add(self, image: Image.Image, label: str) -> int:
         """Add a drawn sample; EmptyGlyphError for a blank image, SampleSetError for a bad label."""
-        index = self.samples.add(image, label)
-        self.changed.emit()
-        return index
+        with self._announced():
+            return self.samples.add(image, label)
 
     def delete(self, indices: list[int]) -> None:
-        self.samples.delete(indices)
-        self.changed.emit()
+        with self._announced():
+            self.samples.delete(indices)
 
     def relabel(self, indices: list[int], label: str) -> None:
-        self.samples.relabel(indices, label)
-        self.changed.emit()
+        with self._announced():
+            self.samples.relabel(indices, label)
 
     def merge_file(self, path: str | os.PathLike) -> int:
         """Add the samples of another sample-set file; return how many."""
-        added = self.samples.merge(SampleSet(path))
-        self.changed.emit()
-        return added
+        with self._announced():
+            return self.samples.merge(SampleSet(path))
 
     def import_folder(self, folder: str | os.PathLike) -> ImportReport:
-        report = import_images([folder], self.samples)
-        self.changed.emit()
-        return report
+        with self._announced():
+            return import_images([folder], self.samples)
+
+    @contextlib.contextmanager
+    def _announced(self) -> Iterator[None]:
+        """Emit ``changed`` after the block, also when it failed: what another program wrote
+        may have been read in even then."""
+        try:
+            yield
+        finally:
+            self.changed.emit()
 
 
 class SampleListModel(QAbstractListModel):

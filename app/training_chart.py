@@ -5,10 +5,12 @@ A recurrent network's mean relaxation steps per epoch get a third axis of their 
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from model.train import History, Progress
 
@@ -27,17 +29,27 @@ def _series(name: str, key: str, dashed: bool = False) -> QLineSeries:
     return series
 
 
-class TrainingChart(QChartView):
-    """Per-epoch curves of the whole history of the current model."""
+class TrainingChart(QWidget):
+    """Per-epoch curves of the whole history of the current model, with a legend below that
+    wraps onto a second line rather than cutting its names short."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view = QChartView()
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         chart = QChart()
         chart.setMargins(QMargins(4, 4, 4, 4))
         chart.setBackgroundRoundness(0)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.setChart(chart)
+        chart.legend().hide()
+        self.view.setChart(chart)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.legend)
         self.loss = _series("training loss", "loss")
         self.accuracy = _series("training accuracy", "accuracy", dashed=True)
         self.val_accuracy = _series("validation accuracy", "val_accuracy")
@@ -46,15 +58,21 @@ class TrainingChart(QChartView):
         self.loss_axis = self._axis("loss", Qt.AlignmentFlag.AlignLeft, "%.1f")
         self.accuracy_axis = self._axis("accuracy %", Qt.AlignmentFlag.AlignRight, "%d")
         self.accuracy_axis.setRange(0, 100)
-        self.relaxation_axis = self._axis("steps", Qt.AlignmentFlag.AlignRight, "%d")
+        # No title of its own (a third one has no room in a narrow dock): its labels take the
+        # colour of its curve, which the legend names.
+        self.relaxation_axis = self._axis("", Qt.AlignmentFlag.AlignRight, "%d")
+        self.relaxation_axis.setLabelsColor(QColor(COLOURS[RELAXATION]))
         for series, axis in ((self.loss, self.loss_axis), (self.accuracy, self.accuracy_axis),
                              (self.val_accuracy, self.accuracy_axis),
                              (self.relaxation, self.relaxation_axis)):
             chart.addSeries(series)
             series.attachAxis(self.epoch_axis)
             series.attachAxis(axis)
-        self.setMinimumHeight(200)
+        self.view.setMinimumHeight(200)
         self.show_history(History())
+
+    def chart(self) -> QChart:
+        return self.view.chart()
 
     def _axis(self, title: str, side: Qt.AlignmentFlag, label_format: str) -> QValueAxis:
         axis = QValueAxis()
@@ -106,3 +124,8 @@ class TrainingChart(QChartView):
         self.relaxation.setVisible(has_relaxation)
         self.relaxation_axis.setVisible(has_relaxation)
         self.val_accuracy.setVisible(self.val_accuracy.count() > 0)
+        self.legend.setText(" &nbsp; ".join(
+            f"<span style='color:{series.pen().color().name()}'>&#9632;</span>&nbsp;"
+            f"{html.escape(series.name()).replace(' ', '&nbsp;')}"
+            for series in (self.loss, self.accuracy, self.val_accuracy, self.relaxation)
+            if series.isVisible()))

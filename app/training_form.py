@@ -21,14 +21,17 @@ from model.fit import ModelSettings
 from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
 from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
-from model.train import TrainingConfig
+from model.train import MIN_EPOCHS, MIN_STEPS, TrainingConfig
+from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT
 
 from .widgets import plain_label
 
-NETWORK_NAMES = {"static": "Static (feed-forward)", "recurrent": "Recurrent (fixed-point)"}
+# Short enough for the narrow first column; the combo box's tooltip says what each one is.
+NETWORK_NAMES = {"static": "Static", "recurrent": "Recurrent"}
 NARROW_FIELD = 96
 INVALID_STYLE = "*[invalid=\"true\"] { border: 1px solid #d93025; border-radius: 3px; }"
 ERROR_COLOUR = "#d93025"
+AUTO = "Auto"  # what a spin box shows at its lowest value, which means "decide from the data"
 
 
 def parse_sizes(text: str, what: str = "hidden layers", example: str = "256,128",
@@ -96,13 +99,19 @@ class TrainingForm(QWidget):
         self.learning_rate = QLineEdit(f"{defaults.learning_rate:g}")
         self.learning_rate.setToolTip("Step size of the optimiser (" + ", ".join(
             f"{name}: about {rate:g}" for name, rate in DEFAULT_LEARNING_RATES.items()) + ")")
-        self.epochs = _spin(1, 100_000, defaults.epochs, "Passes over the training samples")
+        self.epochs = _spin(0, 100_000, defaults.epochs or 0,
+                            "Most passes over the training samples. Auto: enough for "
+                            f"{MIN_STEPS} weight updates (at least {MIN_EPOCHS} epochs); "
+                            "training stops early when the loss stops improving")
+        self.epochs.setSpecialValueText(AUTO)
         self.batch_size = _spin(1, 100_000, defaults.batch_size,
                                 "Samples per weight update")
-        self.validation = _spin(0, 90, round(defaults.validation_split * 100),
+        self.validation = _spin(-1, 90, _percent(defaults.validation_split),
                                 "Share of the samples held out to measure accuracy and pick "
-                                "the best epoch")
+                                f"the best epoch. Auto: {HOLD_OUT_SHARE:.0%} when that is at "
+                                f"least {MIN_HELD_OUT} samples, else none (too few to tell)")
         self.validation.setSuffix(" %")
+        self.validation.setSpecialValueText(AUTO)
         self.augment = QCheckBox("Augment samples")
         self.augment.setChecked(model_defaults.augment)
         self.augment.setToolTip("Train on randomly shifted, rotated, scaled and thickened "
@@ -172,11 +181,13 @@ class TrainingForm(QWidget):
 
     def training_config(self) -> TrainingConfig:
         """The training settings; ValueError (one line) if a field is invalid."""
-        return TrainingConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
+        validation = self.validation.value()
+        return TrainingConfig(epochs=self.epochs.value() or None,
+                              batch_size=self.batch_size.value(),
                               learning_rate=parse_number(self.learning_rate.text(),
                                                          "learning rate"),
                               optimizer=self.optimizer.currentText(),
-                              validation_split=self.validation.value() / 100)
+                              validation_split=validation / 100 if validation >= 0 else None)
 
     # --- checking -----------------------------------------------------------------------------
 
@@ -248,6 +259,11 @@ class TrainingForm(QWidget):
             if other != name and self.learning_rate.text() == f"{rate:g}" and name in usual:
                 self.learning_rate.setText(f"{usual[name]:g}")
                 break
+
+
+def _percent(share: float | None) -> int:
+    """A validation share as the spin box shows it: whole percent, -1 for automatic."""
+    return -1 if share is None else round(share * 100)
 
 
 def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.train import History, Progress
+from model.validation import accuracy_text
 
 from .results import ConfusionView, MistakesView
 from .text import duration, plural
@@ -25,6 +26,8 @@ from .worker import FinishedRun
 
 PROGRESS_STEPS = 1000
 IDLE = "Not training."
+STOPPED = {"cancelled": "Cancelled", "early stopping": "Stopped when the loss stopped improving",
+           "time limit": "Stopped at the time limit"}
 
 
 class TrainingPanel(QWidget):
@@ -121,13 +124,12 @@ class TrainingPanel(QWidget):
     def show_outcome(self, run: FinishedRun) -> None:
         """Results of a finished run (and whether its model became the current one)."""
         outcome, kept = run.outcome, run.kept
-        result = outcome.result
-        accuracy = (f", validation accuracy {outcome.evaluation.accuracy:.1%}"
-                    if outcome.evaluation else "")
-        verb = {"cancelled": "Cancelled", "early stopping": "Stopped early"}.get(result.stopped,
-                                                                                "Finished")
+        result, evaluation = outcome.result, outcome.evaluation
+        validation = (accuracy_text(evaluation.accuracy, evaluation.n) if evaluation
+                      else accuracy_text(None, 0))
+        verb = STOPPED.get(result.stopped, "Finished")
         self._say(f"{verb} after {plural(outcome.new_epochs, 'epoch')} in "
-                  f"{duration(result.seconds)}{accuracy}."
+                  f"{duration(result.seconds)}. Validation: {validation}."
                   + ("" if kept else " The previous model was kept."))
         if result.stopped == "completed":
             self.progress.setValue(PROGRESS_STEPS)

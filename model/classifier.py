@@ -10,6 +10,7 @@ import numpy as np
 
 from .preprocess import ImageLike, PreprocessConfig
 from .recognition import TOP_K, Recognition, recognize
+from .reject import NEVER, RejectOption, check_threshold
 from .train import History
 
 
@@ -37,6 +38,9 @@ class Classifier:
         Shown in the window title and by ``charrec info``.
     created : str
         ISO 8601 time the model was first made.
+    reject : RejectOption, optional
+        Decides whether an input is one of ``labels`` at all (calibrated when the model is
+        trained); None, as in model files from before it existed, calls everything known.
     """
 
     network: Any
@@ -46,6 +50,7 @@ class Classifier:
     training: dict[str, Any] = field(default_factory=dict)
     name: str = "untitled"
     created: str = field(default_factory=now_iso)
+    reject: RejectOption | None = None
 
     def __post_init__(self) -> None:
         if len(self.labels) != self.network.n_classes:
@@ -61,10 +66,25 @@ class Classifier:
         """Probabilities (n, n_classes) for preprocessed input vectors (n, n_inputs)."""
         return self.network(vectors)
 
-    def recognize(self, image: ImageLike, k: int = TOP_K, read_text: bool = True
-                  ) -> Recognition:
+    def known(self, vectors: np.ndarray, probs: np.ndarray,
+              threshold: float | None = None) -> np.ndarray:
+        """(n,) bool: whether each input (n, n_inputs), with probabilities ``probs``
+        (n, n_classes), is one of the labels at ``threshold`` (default: the model's own)."""
+        if threshold is not None:
+            threshold = check_threshold(threshold)
+        if self.reject is None:
+            return np.ones(len(vectors), bool)
+        return self.reject.known(vectors, probs.argmax(axis=1), threshold)
+
+    @property
+    def reject_threshold(self) -> float:
+        """The model's own reject threshold (0, never reject, without a reject option)."""
+        return self.reject.threshold if self.reject is not None else NEVER
+
+    def recognize(self, image: ImageLike, k: int = TOP_K, read_text: bool = True,
+                  threshold: float | None = None) -> Recognition:
         """What this model makes of ``image``: see :func:`model.recognition.recognize`."""
-        return recognize(self, image, k, read_text)
+        return recognize(self, image, k, read_text, threshold)
 
     def top(self, probs: np.ndarray, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` most probable (label, probability) pairs of ``probs`` (n_classes,)."""
@@ -86,6 +106,7 @@ class Classifier:
             "preprocess": self.preprocess.to_dict(),
             "created": self.created,
             "epochs_trained": len(history),
+            "reject_threshold": self.reject_threshold,
         }
         if len(history):
             summary["final_loss"] = history.loss[-1]

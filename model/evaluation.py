@@ -43,6 +43,10 @@ class Evaluation:
         The model's labels, then the labels of samples it does not know.
     unknown_labels : list of str
         Labels of samples the model cannot output (counted as errors).
+    known_rate : float
+        Share of samples the model takes for one of its labels (see :mod:`model.reject`).
+    known_right : float
+        Share of samples taken for one of the labels and given the right one.
     mistakes : list of Mistake
         Every misclassified sample, in data order.
     """
@@ -53,6 +57,8 @@ class Evaluation:
     confusion: np.ndarray
     classes: list[str]
     unknown_labels: list[str]
+    known_rate: float
+    known_right: float
     mistakes: list[Mistake] = field(default_factory=list)
 
     @property
@@ -64,11 +70,15 @@ class Evaluation:
         """The figures as JSON-able data (mistakes left out)."""
         return {"accuracy": self.accuracy, "n": self.n, "per_class": self.per_class,
                 "confusion": self.confusion.tolist(), "classes": self.classes,
-                "unknown_labels": self.unknown_labels}
+                "unknown_labels": self.unknown_labels, "known_rate": self.known_rate,
+                "known_right": self.known_right}
 
 
-def evaluate_classifier(classifier: Classifier, images, labels: Sequence[str]) -> Evaluation:
+def evaluate_classifier(classifier: Classifier, images, labels: Sequence[str],
+                        threshold: float | None = None) -> Evaluation:
     """Score ``classifier`` on labelled images, predicting each image once.
+
+    ``threshold`` is the reject threshold for ``known_rate`` (None: the model's own).
 
     Samples whose label the model does not know count as errors (the model cannot output them);
     those labels are listed in ``unknown_labels`` and appended to ``classes``.
@@ -83,8 +93,10 @@ def evaluate_classifier(classifier: Classifier, images, labels: Sequence[str]) -
         raise TrainingError("there are no samples to evaluate")
     if len(images) != len(labels):
         raise TrainingError(f"{len(images)} images but {len(labels)} labels")
-    probs = classifier.predict_vectors(input_vectors(images, classifier.preprocess))
+    vectors = input_vectors(images, classifier.preprocess)
+    probs = classifier.predict_vectors(vectors)
     predicted = probs.argmax(axis=1)
+    known = classifier.known(vectors, probs, threshold)
     unknown = sorted(set(labels) - set(classifier.labels))
     classes = [*classifier.labels, *unknown]
     index = {label: i for i, label in enumerate(classes)}
@@ -98,7 +110,8 @@ def evaluate_classifier(classifier: Classifier, images, labels: Sequence[str]) -
     return Evaluation(float(np.trace(confusion) / len(labels)), len(labels),
                       {label: float(confusion[i, i] / totals[i])
                        for i, label in enumerate(classes) if totals[i]},
-                      confusion, classes, unknown, mistakes)
+                      confusion, classes, unknown, float(known.mean()),
+                      float((known & (predicted == truth)).mean()), mistakes)
 
 
 def input_vectors(images, config: PreprocessConfig) -> np.ndarray:

@@ -60,22 +60,6 @@ def write_lock(path: str | os.PathLike, timeout: float | None = None,
         os.close(fd)  # closing the file releases the lock
 
 
-def is_locked(path: str | os.PathLike) -> bool:
-    """True while a live process holds the write lock of ``path``."""
-    lock = lock_path(path)
-    try:
-        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def _acquire(fd: int, lock: Path, path, timeout: float | None,
              on_wait: Callable[[str], None] | None) -> None:
     deadline = None if timeout is None else time.monotonic() + timeout

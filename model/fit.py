@@ -29,6 +29,7 @@ from .networks import (
     network_from_config,
 )
 from .preprocess import PreprocessConfig
+from .reject import RejectOption, build_reject_option
 from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
 from .validation import MIN_HELD_OUT
 
@@ -55,9 +56,8 @@ class ModelSettings:
         it takes exactly one number. None picks the type's default (``DEFAULT_HIDDEN``; a static
         network without conv blocks: ``DENSE_HIDDEN``).
     activation : str, optional
-        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu" for
-        static and "tanh" for recurrent networks, whose fixed-point iteration needs a bounded
-        function).
+        Hidden nonlinearity; None picks the type's default (``DEFAULT_ACTIVATIONS``: "relu"
+        for both types; a recurrent network stays a contraction with any 1-Lipschitz function).
     conv : tuple of int, optional
         Static networks only: one block per number before the hidden layers — a 3×3 'same'
         convolution with that many output channels, the activation and a 2×2 max-pooling.
@@ -226,6 +226,13 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
                if settings.augment else None)
     result = train(network, x, y, config, augment=augment, progress=progress, cancel=cancel,
                    history=history)
+    trained_on = np.ones(len(y), bool)
+    if result.validation_indices is not None:
+        trained_on[result.validation_indices] = False
+    # Prototypes are distorted copies even when training is not: a few exact samples are too
+    # narrow a memory of what a label looks like.
+    distort = augment or Augmenter(settings.augment_config, preprocess_config.size)
+    reject = _reject_option(x[trained_on], y[trained_on], len(classes), distort, rng, init)
     training = {
         "config": config.to_dict(),
         "augment": settings.augment_config.to_dict() if settings.augment else None,
@@ -237,11 +244,26 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
         "stopped": result.stopped,
         "seconds": round(result.seconds, 3),
         "finished": now_iso(),
+        "reject_threshold": reject.threshold,
     }
     created = init.created if init is not None else now_iso()
     classifier = Classifier(network, classes, preprocess_config, history, training, name,
-                            created)
+                            created, reject)
     return classifier, result
+
+
+def _reject_option(x: np.ndarray, y: np.ndarray, n_classes: int, augment,
+                   rng: np.random.Generator, init: Classifier | None) -> RejectOption:
+    """The reject option calibrated on the training samples; a continued model keeps the
+    prototypes of its labels that have no samples now."""
+    fresh = build_reject_option(x, y, n_classes, augment, rng)
+    if init is None or init.reject is None:
+        return fresh
+    kept = ~np.isin(init.reject.prototype_labels, y)
+    return RejectOption(np.concatenate([fresh.prototypes, init.reject.prototypes[kept]]),
+                        np.concatenate([fresh.prototype_labels,
+                                        init.reject.prototype_labels[kept]]),
+                        fresh.threshold)
 
 
 @dataclass
@@ -285,23 +307,27 @@ def fit_and_validate(images, labels: Sequence[str], settings: ModelSettings,
 
 
 def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
-    """Raise TrainingError when the model does no better than always giving the most common
-    label: held-out accuracy if enough samples were held out to tell (``MIN_HELD_OUT``), else
-    training accuracy."""
+    """Raise TrainingError when training diverged: the loss rose during the run and the model
+    does no better than always giving the most common label (held-out accuracy if enough
+    samples were held out to tell, ``MIN_HELD_OUT``, else training accuracy). A run that
+    learns slowly is kept."""
+    losses = outcome.classifier.history.loss[outcome.previous_epochs:]
+    if len(losses) < 2 or not losses[-1] > losses[0]:
+        return
     held_out = outcome.result.validation_indices
     if outcome.evaluation is not None and outcome.evaluation.n >= MIN_HELD_OUT:
         accuracy, measured, where = (outcome.evaluation.accuracy,
                                      [labels[i] for i in held_out], "held-out")
-    elif len(outcome.classifier.history):
-        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
     else:
-        return
+        accuracy, measured, where = outcome.classifier.history.accuracy[-1], labels, "training"
     label, count = Counter(measured).most_common(1)[0]
     chance = count / len(measured)
     if accuracy <= chance:
-        raise TrainingError(f"training failed: {accuracy:.1%} accuracy on the {where} samples is "
-                            f"no better than always answering {label!r} ({chance:.1%}); the "
-                            "model was not kept (a smaller learning rate may help)")
+        raise TrainingError(f"training failed: the loss rose from {losses[0]:.4g} to "
+                            f"{losses[-1]:.4g} and {accuracy:.1%} accuracy on the {where} "
+                            f"samples is no better than always answering {label!r} "
+                            f"({chance:.1%}); the model was not kept (a smaller learning rate "
+                            "may help)")
 
 
 def _copy_network(network, n_classes: int, rng: np.random.Generator):

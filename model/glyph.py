@@ -27,6 +27,10 @@ TRIM_SHARE = 0.002
 MAX_SKEW = 1.0
 # Stroke-width normalisation dilates or erodes by at most this many 3×3 steps.
 MAX_STROKE_STEPS = 2
+# Strokes thicker than this share of the glyph's longer side are thinned (MAX_PEN_STEPS at most).
+MAX_PEN_SHARE = 0.2
+MAX_PEN_STEPS = 12
+MIN_PEN = 3.0  # strokes this thin (pixels) are never thinned
 # Scaling: Lanczos, after a fast box reduction by an integer factor down to twice the size.
 RESAMPLE = Image.Resampling.LANCZOS
 REDUCING_GAP = 2.0
@@ -227,6 +231,21 @@ def _place(glyph: np.ndarray, box: int, size: int) -> np.ndarray:
     return canvas / canvas.max()
 
 
+def _pen_for_size(glyph: np.ndarray) -> np.ndarray:
+    """A cropped glyph (h, w) whose strokes are thicker than ``MAX_PEN_SHARE`` of its longer
+    side (a tiny drawing with a thick pen) eroded in 3×3 steps, each recropped, until they are
+    at most that thick or ``MIN_PEN`` pixels (at most ``MAX_PEN_STEPS`` steps), so that it
+    reaches the network like the same glyph drawn large."""
+    for _ in range(MAX_PEN_STEPS):
+        if stroke_width(glyph) <= max(MAX_PEN_SHARE * max(glyph.shape), MIN_PEN):
+            break
+        thinner = rank_filter(glyph, np.minimum)
+        if not (thinner > 0.5).any():
+            break
+        glyph = _crop_to_ink(thinner)
+    return glyph
+
+
 def normalize_ink(ink: np.ndarray, config: PreprocessConfig = DEFAULT_CONFIG) -> np.ndarray:
     """The glyph as the network sees it: float32 (size, size) in [0, 1], ink = 1.
 
@@ -258,6 +277,7 @@ def normalize_ink(ink: np.ndarray, config: PreprocessConfig = DEFAULT_CONFIG) ->
     check_mass(ink.sum(dtype=np.uint64 if unit == 255 else np.float64) / unit, ink.size)
     glyph = _crop_to_ink(without_strays(ink))
     glyph = to_float(glyph) if unit == 255 else glyph.astype(np.float32, copy=False)
+    glyph = _pen_for_size(glyph)
     if config.deskew:
         glyph = _deskew(glyph)
     glyph = _place(glyph, config.box, config.size)

@@ -6,9 +6,9 @@
 * :func:`open_for_append` opens a file in single-writer/multiple-reader (SWMR) mode, in which
   HDF5 writes metadata in dependency order, so the file on disk is valid at every moment.
   :func:`reserve_space` claims the disk space an append needs before HDF5 writes anything.
-* A writer that is killed leaves the file's "open for writing" flags set, and plain h5py then
-  refuses the file; :func:`clear_write_flags` clears them (what ``h5clear -s`` does), which is
-  safe once no process writes the file (see :mod:`model.filelock`).
+* A writer that is killed leaves the file's "open for writing" flags set (plain h5py then
+  refuses the file) and may leave half-written metadata beyond what it committed, so the file
+  must be copied before anyone writes to it again; :func:`write_flags_set` tells.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from .atomic import atomic_write_bytes, interrupts_deferred
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 FLAGS_OFFSET = 11  # superblock version 2 and 3: signature, version, two sizes, then the flags
-MASK32 = 0xFFFFFFFF
 
 
 @contextlib.contextmanager
@@ -68,74 +67,16 @@ def reserve_space(path: Path, nbytes: int) -> None:
         os.posix_fallocate(f.fileno(), size, nbytes)
 
 
-def clear_write_flags(path: Path) -> bool:
-    """Clear the "open for writing" flags a killed writer left in the superblock of ``path``.
-
-    Returns True when there were flags to clear. Call it only while holding the file's write
-    lock, when no live process can be writing it.
-    """
-    with open(path, "rb+") as f:
-        head = bytearray(f.read(48))
-        if head[:8] != SIGNATURE or head[8] not in (2, 3) or not head[FLAGS_OFFSET]:
-            return False
-        end = 12 + 4 * head[9]  # base, extension, end-of-file and root addresses
-        head[FLAGS_OFFSET] = 0
-        head[end:end + 4] = lookup3(bytes(head[:end])).to_bytes(4, "little")
-        f.seek(0)
-        f.write(head[:end + 4])
-        f.flush()
-        os.fsync(f.fileno())
-    return True
+def write_flags_set(path: Path) -> bool:
+    """True when the superblock of ``path`` says a writer has the file open: one does, or one
+    was killed (then only a copy of the committed data is safe to go on writing to)."""
+    with open(path, "rb") as f:
+        head = f.read(FLAGS_OFFSET + 1)
+    return (len(head) > FLAGS_OFFSET and head[:8] == SIGNATURE and head[8] in (2, 3)
+            and head[FLAGS_OFFSET] != 0)
 
 
 def utf8(text: str) -> str:
     """``text`` with the undecodable bytes of a file name replaced, so that HDF5 can store it
     as UTF-8."""
     return os.fsencode(text).decode("utf-8", "replace")
-
-
-def lookup3(data: bytes, initval: int = 0) -> int:
-    """Bob Jenkins' lookup3 ``hashlittle`` (2006), the checksum of HDF5's metadata."""
-    length = len(data)
-    a = b = c = (0xDEADBEEF + length + initval) & MASK32
-    words = data + bytes(-length % 12)
-    offset = 0
-    while length - offset > 12:
-        a, b, c = _add(words, offset, a, b, c)
-        a, b, c = _mix(a, b, c)
-        offset += 12
-    if length == 0:
-        return c
-    a, b, c = _add(words, offset, a, b, c)
-    return _final(a, b, c)
-
-
-def _add(words: bytes, offset: int, a: int, b: int, c: int) -> tuple[int, int, int]:
-    def word(i: int) -> int:
-        return int.from_bytes(words[offset + i:offset + i + 4], "little")
-    return (a + word(0)) & MASK32, (b + word(4)) & MASK32, (c + word(8)) & MASK32
-
-
-def _rot(x: int, k: int) -> int:
-    return ((x << k) | (x >> (32 - k))) & MASK32
-
-
-def _mix(a: int, b: int, c: int) -> tuple[int, int, int]:
-    for shift_a, shift_b, shift_c in ((4, 6, 8), (16, 19, 4)):
-        a = ((a - c) & MASK32) ^ _rot(c, shift_a)
-        c = (c + b) & MASK32
-        b = ((b - a) & MASK32) ^ _rot(a, shift_b)
-        a = (a + c) & MASK32
-        c = ((c - b) & MASK32) ^ _rot(b, shift_c)
-        b = (b + a) & MASK32
-    return a, b, c
-
-
-def _final(a: int, b: int, c: int) -> int:
-    c = ((c ^ b) - _rot(b, 14)) & MASK32
-    a = ((a ^ c) - _rot(c, 11)) & MASK32
-    b = ((b ^ a) - _rot(a, 25)) & MASK32
-    c = ((c ^ b) - _rot(b, 16)) & MASK32
-    a = ((a ^ c) - _rot(c, 4)) & MASK32
-    b = ((b ^ a) - _rot(a, 14)) & MASK32
-    return ((c ^ b) - _rot(b, 24)) & MASK32

@@ -24,7 +24,7 @@ from .preprocess import EmptyGlyphError, ImageError, load_image, working_image
 from .samples import SampleRows, SampleSet, SampleSetError, checked_label, new_rows
 
 LABELS_FILE = "labels.json"
-IMPORT_BATCH = 1024  # images read, then written, at a time: Ctrl+C keeps the batches written
+IMPORT_BATCH = 512  # images read, then written, at a time: Ctrl+C keeps the batches written
 HIDDEN = "hidden (the name starts with a dot)"
 
 

@@ -23,6 +23,11 @@ MIN_INK_SHARE = 2e-4
 # max(3, FRAME_DEPTH_SHARE * shorter side) pixels thick.
 FRAME_COVERAGE = 0.8
 FRAME_DEPTH_SHARE = 0.03
+# Ink in every tile of a TEXTURE_GRID square grid, at least TEXTURE_SHARE of each, is texture
+# (tested on images at least MIN_TEXTURE_SIDE pixels on their shorter side).
+TEXTURE_GRID = 5
+TEXTURE_SHARE = 0.03
+MIN_TEXTURE_SIDE = 48
 # Paper whose levels spread over more than this share of the ink's contrast is unevenly lit
 # (or noisy): its background is divided out first (model.paper.flatten).
 UNEVEN_PAPER = 0.2
@@ -182,7 +187,25 @@ def ink_map_u8(grey: np.ndarray) -> np.ndarray:
     mask = ink > 0
     ink[mask & (_box3_count(mask) == 1)] = 0
     _remove_frame(ink, mask)
+    _check_not_texture(ink)
     return ink
+
+
+def _check_not_texture(ink: np.ndarray) -> None:
+    """Raise EmptyGlyphError if ink covers the whole map (H, W) evenly, as texture does: every
+    tile of a ``TEXTURE_GRID`` square grid holds at least ``TEXTURE_SHARE`` ink (a glyph or a
+    line of text leaves some tiles blank). Maps under ``MIN_TEXTURE_SIDE`` are not tested."""
+    h, w = ink.shape
+    if min(h, w) < MIN_TEXTURE_SIDE:
+        return
+    step = max(1, min(h, w) // (10 * TEXTURE_GRID))  # a strided sample is enough
+    sample = ink[::step, ::step]
+    th, tw = sample.shape[0] // TEXTURE_GRID, sample.shape[1] // TEXTURE_GRID
+    tiles = sample[:th * TEXTURE_GRID, :tw * TEXTURE_GRID].reshape(
+        TEXTURE_GRID, th, TEXTURE_GRID, tw).sum(axis=(1, 3), dtype=np.uint32)
+    if tiles.min() >= TEXTURE_SHARE * 255 * th * tw:
+        raise EmptyGlyphError("no characters found: the image is texture all over, with no "
+                              "glyph standing out")
 
 
 def check_mass(mass: float, pixels: int) -> None:

@@ -25,6 +25,7 @@ from .h5io import hdf5_writer, utf8
 from .labels import LabelError, check_stored_labels
 from .networks import MAX_PARAMETERS, check_network_size, network_from_config
 from .preprocess import PreprocessConfig
+from .reject import REJECT_METHOD, RejectOption, feature_length
 from .train import History
 
 FORMAT_NAME = "charrec-model"
@@ -33,6 +34,7 @@ STRING = h5py.string_dtype("utf-8")
 MAX_CLASSES = 100_000
 MAX_EPOCHS = 1_000_000  # entries of one history series
 MAX_WEIGHT_DIMENSIONS = 4
+MAX_PROTOTYPES = 1_000_000  # rows of the reject option's prototype memory
 
 
 class ModelFileError(Exception):
@@ -60,6 +62,8 @@ def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
             group.attrs["weight_names"] = list(arrays)
             for weight_name, array in arrays.items():
                 group.create_dataset(weight_name, data=array)
+        if classifier.reject is not None:
+            _write_reject(f.create_group("reject"), classifier.reject)
         history = f.create_group("history")
         series = classifier.history.series()
         history.attrs["series_names"] = list(series)
@@ -121,11 +125,13 @@ def _read(f: h5py.File, name: str) -> Classifier:
     except LabelError as exc:
         raise ModelFileError(str(exc)) from None
     history = History.from_series({key: data[()].tolist() for key, data in series.items()})
+    reject = (_read_reject(f["reject"], len(labels), feature_length(preprocess.size), name)
+              if "reject" in f else None)
     try:
         return Classifier(network, labels, preprocess, history,
                           json.loads(f.attrs.get("training", "{}")),
                           str(f.attrs.get("name", Path(name).stem)),
-                          str(f.attrs.get("created", "")))
+                          str(f.attrs.get("created", "")), reject)
     except ValueError as exc:
         raise ModelFileError(f"{name}: {exc}") from None
 
@@ -156,6 +162,41 @@ def _check_stored_weights(group: h5py.Group) -> None:
     if total > MAX_PARAMETERS:
         raise UnsafeFileError(f"stores {total:,} weights, more than the limit of "
                               f"{MAX_PARAMETERS:,}")
+
+
+def _write_reject(group: h5py.Group, reject: RejectOption) -> None:
+    group.attrs["method"] = REJECT_METHOD
+    group.attrs["threshold"] = reject.threshold
+    group.create_dataset("prototypes", data=reject.prototypes.astype(np.float16))
+    group.create_dataset("prototype_labels", data=reject.prototype_labels.astype(np.int32))
+
+
+def _read_reject(group: h5py.Group, n_classes: int, n_features: int, name: str
+                 ) -> RejectOption:
+    method = str(group.attrs.get("method", ""))
+    if method != REJECT_METHOD:
+        raise ModelFileError(f"{name} has a reject option of unknown kind {method!r}; this "
+                             f"charrec reads {REJECT_METHOD!r}")
+    if not isinstance(group, h5py.Group):
+        raise ModelFileError(f"{name} has 'reject', which is not a group")
+    try:
+        prototypes = checked_dataset(group, "prototypes", "reject/prototypes",
+                                     (MAX_PROTOTYPES, n_features), "f")[()]
+        labels = checked_dataset(group, "prototype_labels", "reject/prototype_labels",
+                                 (MAX_PROTOTYPES,), "iu")[()]
+    except UnsafeFileError as exc:
+        raise ModelFileError(f"{name} {exc}") from None
+    if prototypes.shape[1] != n_features or len(labels) != len(prototypes):
+        raise ModelFileError(f"{name}: reject/prototypes must be of shape (n, {n_features}) "
+                             "with one reject/prototype_labels entry per row")
+    if not np.isfinite(prototypes).all():
+        raise ModelFileError(f"{name}: reject/prototypes contains NaN or infinite values")
+    if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ModelFileError(f"{name}: reject/prototype_labels must lie in [0, {n_classes})")
+    try:
+        return RejectOption(prototypes, labels.astype(np.int64), float(group.attrs["threshold"]))
+    except (ValueError, KeyError) as exc:
+        raise ModelFileError(f"{name}: {first_line(exc)}") from None
 
 
 def _read_weights(group: h5py.Group, network, name: str) -> None:

@@ -1,29 +1,57 @@
-"""Reading a line of several characters: split into glyphs, classify each, join into text.
+"""Reading lines of characters: recognition decides where one glyph ends and the next begins.
 
-Beyond each glyph's best label, the line itself says two things a single glyph cannot: a wide
-gap is a space, and a glyph whose upper- and lower-case forms differ only in size (c/C, o/O,
-s/S, ...) is lower case when it is clearly shorter than the line's capitals.
+An image is split into text lines (top to bottom); each line's italic slant is undone; its
+pieces of ink are over-segmented at candidate cuts (model.lines.cut_candidates), every run of up
+to ``MAX_JOIN`` neighbouring pieces is classified, and dynamic programming picks the split of
+the line whose glyphs have the best total log-probability - so touching glyphs are split and
+broken ones (i, j, a broken stroke) joined. The line itself then says what a single glyph
+cannot: word gaps are the wide class of the line's own gap distribution; a glyph whose cases
+differ only in size (c/C, o/O, s/S, ...) is lower case when clearly shorter than the line's
+capitals; and look-alikes (l/I/1, O/0, S/5, Z/2, B/8) take the kind of their word - digits
+among digits, letters among letters.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .glyph import normalize_ink
-from .images import EmptyGlyphError
-from .ink import to_ink
-from .segment import crop, glyph_boxes
+from .images import EmptyGlyphError, ImageLike
+from .ink import to_float, work_ink
+from .lines import cut_candidates, deslant, estimate_slant, split_lines
+from .segment import crop, ink_pieces
 
 # Letters whose two cases look alike once a glyph is cropped and scaled to a fixed box.
 SIZE_ONLY_CASE = set("cCoOsSvVwWxXzZ")
 # Glyphs whose height is the line's capital height (ascenders are as tall as capitals).
 CAP_HEIGHT = set("ABDEFGHIJKLMNPQRTUY0123456789bdfhklt")
-SPACE_GAP = 0.3    # a gap wider than this share of the capital height is a space
+SPACE_GAP = 0.3    # without a clear gap distribution, a gap wider than this share of the
+MIN_SPACE = 0.12   # capital height is a space; never one narrower than MIN_SPACE of it
 LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is lower case
 INK_LEVEL = 0.25   # ink map values that count when measuring a glyph's extent
+MAX_JOIN = 4       # a glyph is made of at most this many neighbouring pieces ...
+JOIN_GAP = 0.12    # ... fewer than this share of the line height apart
+# A glyph wider than WIDE line heights (WIDER for the WIDE_LABELS) loses WIDE_PENALTY of
+# log-probability per line height of excess width.
+WIDE, WIDER, WIDE_LABELS = 0.9, 1.6, set("MWmw")
+WIDE_PENALTY = 2.0
+JOIN_PENALTY = 1.5  # log-probability a glyph made of several separate pieces of ink costs
+CUT_PENALTY = 0.3   # log-probability cutting a piece of ink costs (at a projection minimum)
+NOTCH_PENALTY = 1.5  # ... at a notch in its outline only (M, W have them too)
+# Letters that stay between the baseline and the x-height, and letters that go below it: a
+# piece of ink reaching the ascender line is not one of the first, nor one going well below
+# the baseline anything but one of the second (they lose SHAPE_PENALTY of log-probability).
+X_HEIGHT_ONLY = set("acemnorsuvwxz")
+DESCENDING = set("gjpqyQJ")
+SHAPE_PENALTY = 3.0
+# Look-alikes: as a digit among digits, as a letter among letters.
+AS_DIGIT = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1", "S": "5",
+            "s": "5", "Z": "2", "z": "2", "B": "8"}
+AS_LETTER = {"0": "O", "1": "l", "5": "S", "2": "Z", "8": "B"}
 
 Box = tuple[int, int, int, int]
 
@@ -45,41 +73,167 @@ class Glyph:
 
 @dataclass(frozen=True)
 class Reading:
-    """A line of text read from an image."""
+    """Text read from an image: lines joined by newlines, and every glyph, in reading order."""
 
     text: str
     glyphs: list[Glyph]
 
 
-def read_line(classifier: Classifier, image, k: int = 3) -> Reading:
-    """Read the characters of ``image`` left to right.
+def read_line(classifier: Classifier, image: ImageLike, k: int = 3) -> Reading:
+    """Read the characters of ``image``: lines top to bottom, glyphs left to right.
 
-    Parameters
-    ----------
-    classifier : Classifier
-    image : PIL image or ndarray
-        Any image preprocessing accepts, holding one line of characters.
-    k : int, default 3
-        Ranked labels kept per glyph.
+    Boxes are in the pixels of ``image``; see :func:`read_ink` for how it is read.
 
     Raises
     ------
     EmptyGlyphError
         The image holds no characters.
     """
-    ink = to_ink(image)
-    boxes = glyph_boxes(ink)
-    if not boxes:
-        raise EmptyGlyphError("the image holds no characters")
-    vectors = np.stack([normalize_ink(crop(ink, box), classifier.preprocess).ravel()
-                        for box in boxes])
-    glyphs = [Glyph(_tight(ink, box), classifier.top(probs, k))
-              for box, probs in zip(boxes, classifier.predict_vectors(vectors), strict=True)]
-    return Reading(_text(glyphs, set(classifier.labels)), glyphs)
+    ink = work_ink(image)
+    return in_image(read_ink(classifier, to_float(ink), k), ink.shape, image)
+
+
+def in_image(reading: Reading, ink_shape: tuple[int, int], image: ImageLike) -> Reading:
+    """``reading`` of an ink map of shape ``ink_shape`` (a box-reduced ``image``, see
+    model.ink.work_ink) with its boxes in the pixels of ``image``."""
+    width, height = (image.shape[1], image.shape[0]) if isinstance(image, np.ndarray) else (
+        image.size)
+    sx, sy = width / ink_shape[1], height / ink_shape[0]
+    if sx == sy == 1:
+        return reading
+    return Reading(reading.text, [
+        Glyph((int(g.box[0] * sx), int(g.box[1] * sy), min(int(np.ceil(g.box[2] * sx)), width),
+               min(int(np.ceil(g.box[3] * sy)), height)), g.top) for g in reading.glyphs])
+
+
+def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
+    """Read the ink map (H, W) of an image: lines top to bottom, glyphs left to right.
+
+    Parameters
+    ----------
+    classifier : Classifier
+    ink : numpy.ndarray of shape (H, W), float32
+        The image's ink map (model.ink), built once; lines and glyphs are slices of it.
+    k : int, default 3
+        Ranked labels kept per glyph.
+
+    Returns
+    -------
+    Reading
+        Glyph boxes in the pixels of ``ink``.
+
+    Raises
+    ------
+    EmptyGlyphError
+        The image holds no characters.
+    """
+    labels = set(classifier.labels)
+    texts, glyphs = [], []
+    for top, bottom in split_lines(ink):
+        line = _read_one_line(classifier, ink[top:bottom], k)
+        if line:
+            texts.append(_text(line, labels))
+            glyphs += [Glyph((g.box[0], g.box[1] + top, g.box[2], g.box[3] + top), g.top)
+                       for g, _ in line]
+    if not glyphs:
+        raise EmptyGlyphError("no characters found: the image holds no ink that looks like "
+                              "writing")
+    return Reading("\n".join(texts), glyphs)
+
+
+def _atoms(upright: np.ndarray, height: float) -> list[tuple[int, int, int, float]]:
+    """(left, right, piece, cost of the cut at its left) column spans of the line's pieces,
+    cut at candidate cuts; a cost of 0 where a piece begins."""
+    atoms = []
+    for number, (left, _, right, _) in enumerate(ink_pieces(upright)):
+        cuts = cut_candidates(upright, left, right, height)
+        edges = [left, *(x for x, _ in cuts), right]
+        costs = [0.0, *(NOTCH_PENALTY if notch else CUT_PENALTY for _, notch in cuts)]
+        atoms += [(a, b, number, cost) for (a, b), cost in zip(itertools.pairwise(edges),
+                                                                costs, strict=True)]
+    return sorted(atoms)
+
+
+def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
+                   ) -> list[tuple[Glyph, Box]]:
+    """The glyphs of one line's ink map, each with its box in the upright (deslanted) line."""
+    slant = estimate_slant(line)
+    upright, offset = deslant(line, slant)
+    pieces = ink_pieces(upright)
+    if not pieces:
+        return []
+    height = float(np.percentile([b[3] - b[1] for b in pieces], 90))
+    atoms = _atoms(upright, height)
+    spans, crops = [], []
+    for i in range(len(atoms)):
+        for j in range(i + 1, min(i + MAX_JOIN, len(atoms)) + 1):
+            if j > i + 1 and atoms[j - 1][0] - atoms[j - 2][1] > JOIN_GAP * height:
+                break
+            box = _tight(upright, (atoms[i][0], 0, atoms[j - 1][1], upright.shape[0]))
+            if box[2] - box[0] > 2.5 * height:
+                break
+            spans.append((i, j, box))
+            crops.append(crop(upright, box))
+    vectors, usable = [], []
+    for span, piece in zip(spans, crops, strict=True):
+        try:
+            vectors.append(normalize_ink(piece, classifier.preprocess).ravel())
+            usable.append(span)
+        except EmptyGlyphError:
+            continue
+    if not usable:
+        return []
+    probs = classifier.predict_vectors(np.stack(vectors))
+    probs = _shape_weighted(probs, [box for _, _, box in usable], pieces, height,
+                            classifier.labels)
+    best = {0: (0.0, [])}
+    for (i, j, box), p in sorted(zip(usable, probs, strict=True), key=lambda t: t[0][1]):
+        if i not in best:
+            continue
+        pieces = len({atom[2] for atom in atoms[i:j]})
+        score = (best[i][0] + float(np.log(p.max() + 1e-9)) - JOIN_PENALTY * (pieces - 1)
+                 - atoms[i][3])
+        if j not in best or score > best[j][0]:
+            best[j] = (score, [*best[i][1], (box, p)])
+    end = max(best)  # all atoms, unless the last ones could not be read
+    return [(Glyph(_unslanted(box, slant, offset), classifier.top(p / p.sum(), k)), box)
+            for box, p in best[end][1]]
+
+
+def _shape_weighted(probs: np.ndarray, boxes: list[Box], pieces: list[Box], height: float,
+                    labels: list[str]) -> np.ndarray:
+    """Probabilities (n, classes) of candidate glyphs weighted down where their width and
+    height do not fit the label's (see ``WIDE`` and ``X_HEIGHT_ONLY``; the heights
+    only if the line shows an x-height, not all capitals or digits). Not renormalised: a
+    candidate that fits no label loses its score."""
+    allowed = np.array([WIDER if label in WIDE_LABELS else WIDE for label in labels])
+    widths = np.array([(box[2] - box[0]) / height for box in boxes])
+    out = probs * np.exp(-WIDE_PENALTY * np.clip(widths[:, None] - allowed, 0, None))
+    tops = np.array([p[1] for p in pieces])
+    baseline = float(np.median([p[3] for p in pieces]))
+    cap_line = float(np.percentile(tops, 10))
+    short = tops > cap_line + 0.25 * (baseline - cap_line)
+    if short.any() and not short.all():
+        x_line = float(np.median(tops[short]))
+        short_label = np.array([label in X_HEIGHT_ONLY for label in labels])
+        flat_label = np.array([label not in DESCENDING for label in labels])
+        for row, (_, top, _, bottom) in zip(out, boxes, strict=True):
+            if top < (cap_line + x_line) / 2:
+                row[short_label] *= np.exp(-SHAPE_PENALTY)
+            if bottom > baseline + 0.3 * (baseline - x_line):
+                row[flat_label] *= np.exp(-SHAPE_PENALTY)
+    return out
+
+
+def _unslanted(box: Box, slant: float, offset: float) -> Box:
+    """A box of the upright line mapped back to the line as it was (see model.lines.deslant)."""
+    left, top, right, bottom = box
+    xs = [x - slant * y - offset for x in (left, right) for y in (top, bottom)]
+    return (max(int(np.floor(min(xs))), 0), top, int(np.ceil(max(xs))), bottom)
 
 
 def _tight(ink: np.ndarray, box: Box) -> Box:
-    """``box`` shrunk to the ink inside it (split_glyphs pads its boxes with paper)."""
+    """``box`` shrunk to the ink inside it."""
     left, top, right, bottom = box
     inside = ink[top:bottom, left:right] > INK_LEVEL
     rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
@@ -93,24 +247,64 @@ def _height(box: Box) -> int:
     return box[3] - box[1]
 
 
-def _text(glyphs: list[Glyph], labels: set[str]) -> str:
-    heights = [_height(g.box) for g in glyphs]
+def _text(line: list[tuple[Glyph, Box]], labels: set[str]) -> str:
+    """The text of one line's glyphs (each with its upright box): words, case, look-alikes."""
+    glyphs = [g for g, _ in line]
+    heights = [_height(box) for _, box in line]
     caps = [h for h, g in zip(heights, glyphs, strict=True) if g.label in CAP_HEIGHT]
     cap_height = float(np.median(caps)) if caps else float(max(heights))
     # Without a glyph of known capital height, only a visible size difference tells the case.
     knows_case = bool(caps) or min(heights) < LOWER_BELOW * cap_height
-    parts = []
-    for i, glyph in enumerate(glyphs):
-        if i and glyph.box[0] - glyphs[i - 1].box[2] > SPACE_GAP * cap_height:
-            parts.append(" ")
-        parts.append(_cased(glyph, cap_height, labels) if knows_case else glyph.label)
-    return "".join(parts)
+    gaps = [b[0] - a[2] for (_, a), (_, b) in itertools.pairwise(line)]
+    space = _space_gap(gaps, cap_height)
+    words: list[list[str]] = [[]]
+    for i, (glyph, box) in enumerate(line):
+        if i and gaps[i - 1] > space:
+            words.append([])
+        words[-1].append(_cased(glyph.label, _height(box), cap_height, labels)
+                         if knows_case else glyph.label)
+    return " ".join("".join(_in_context(word, labels)) for word in words)
 
 
-def _cased(glyph: Glyph, cap_height: float, labels: set[str]) -> str:
+def _space_gap(gaps: list[int], height: float) -> float:
+    """The widest gap inside a word: the split of the line's gaps into two classes with the
+    largest between-class variance (Otsu's rule) if the classes are far apart, else
+    ``SPACE_GAP`` of the capital height; never below ``MIN_SPACE`` of it."""
+    floor = MIN_SPACE * height
+    ordered = np.sort(np.asarray(gaps, dtype=np.float64))
+    if len(ordered) >= 3:
+        n = len(ordered)
+        variances = [(i * (n - i), i) for i in range(1, n)
+                     if ordered[i] - ordered[i - 1] > 0]
+        if variances:
+            i = max(variances, key=lambda t: t[0] * (ordered[t[1]:].mean()
+                                                    - ordered[:t[1]].mean()) ** 2)[1]
+            small, large = ordered[:i], ordered[i:]
+            if large.min() > max(2 * small.max(), small.max() + 0.1 * height):
+                return max(float(small.max()), floor)
+    return max(SPACE_GAP * height, floor)
+
+
+def _in_context(word: list[str], labels: set[str]) -> list[str]:
+    """Look-alikes as digits in a word of digits, as letters in a word of letters; ``l`` is
+    ``I`` among capitals."""
+    digits = sum(c.isdigit() for c in word)
+    letters = sum(c.isalpha() and c not in AS_DIGIT for c in word)
+    if digits > letters:
+        table = AS_DIGIT
+    elif letters > digits:
+        capitals = sum(c.isupper() for c in word) > len(word) / 2
+        table = {**AS_LETTER, **({"1": "I", "l": "I"} if capitals else {"I": "l"})}
+        if not capitals and word and word[0] in "Il1" and len(word) > 1:
+            table = {**table, "I": "l"}
+    else:
+        return word
+    return [table[c] if c in table and table[c] in labels else c for c in word]
+
+
+def _cased(label: str, height: int, cap_height: float, labels: set[str]) -> str:
     """The glyph's label in the case its height says, for letters whose cases differ in size."""
-    label = glyph.label
     if label not in SIZE_ONLY_CASE:
         return label
-    cased = label.lower() if _height(glyph.box) < LOWER_BELOW * cap_height else label.upper()
+    cased = label.lower() if height < LOWER_BELOW * cap_height else label.upper()
     return cased if cased in labels else label

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .preprocess import EmptyGlyphError, ImageLike, normalize_glyph
-from .reading import Glyph, read_line
+from .glyph import normalize_ink
+from .images import EmptyGlyphError, ImageLike
+from .ink import to_float, work_ink
+from .reading import Glyph, in_image, read_ink
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -36,13 +38,26 @@ class Recognition:
         The characters of the image read as a line, left to right, each with its box and ranked
         labels; empty when the image was not read as a line.
     text : str or None
-        The line of text those glyphs make (word gaps become spaces); None when not read.
+        The text those glyphs make (word gaps become spaces, lines newlines); None when not
+        read.
+    ink : ndarray of shape (h, w), float32, or None
+        The cleaned ink map of the whole image (ink = 1; box-reduced if the image is larger
+        than model.images.WORK_PIXELS), as every later step sees it; glyph boxes are in the
+        pixels of the image itself.
+    image : PIL image, ndarray or None
+        The image recognised (for showing the boxes over it); None when not read as a line.
+    known : bool
+        Whether the whole image is one of the model's labels at all (see :mod:`model.reject`);
+        when False, ``top`` are only the closest labels.
     """
 
     top: list[tuple[str, float]]
     seen: np.ndarray
     glyphs: tuple[Glyph, ...] = ()
     text: str | None = None
+    ink: np.ndarray | None = None
+    image: ImageLike | None = None
+    known: bool = True
 
     @property
     def label(self) -> str:
@@ -63,7 +78,7 @@ class Recognition:
 
 
 def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
-              read_text: bool = True) -> Recognition:
+              read_text: bool = True, threshold: float | None = None) -> Recognition:
     """Classify ``image`` as one character and, with ``read_text``, read it as a line.
 
     Parameters
@@ -75,18 +90,26 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
         Ranked labels kept for the image and for each of its glyphs.
     read_text : bool, default True
         Also split the image into characters and read them as a line.
+    threshold : float, optional
+        Reject threshold in [0, 1] deciding ``known``; None uses the model's own, 0 never
+        rejects.
 
     Raises
     ------
     model.preprocess.EmptyGlyphError
         The image holds no ink.
     """
-    seen = normalize_glyph(image, classifier.preprocess)
-    top = classifier.top(classifier.predict_vectors(seen.reshape(1, -1))[0], k)
+    ink = work_ink(image)  # built once: the glyph and the line are read from it
+    seen = normalize_ink(ink, classifier.preprocess)
+    vector = seen.reshape(1, -1)
+    probs = classifier.predict_vectors(vector)
+    top = classifier.top(probs[0], k)
+    known = bool(classifier.known(vector, probs, threshold)[0])
     if not read_text:
-        return Recognition(top, seen)
+        return Recognition(top, seen, known=known)
+    unit_ink = to_float(ink)
     try:
-        line = read_line(classifier, image, k)
+        line = in_image(read_ink(classifier, unit_ink, k), ink.shape, image)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
-        return Recognition(top, seen)
-    return Recognition(top, seen, tuple(line.glyphs), line.text)
+        return Recognition(top, seen, ink=unit_ink, image=image, known=known)
+    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image, known)

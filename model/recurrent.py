@@ -103,8 +103,10 @@ class RecurrentNetwork(Predictor):
         Number of recurrent hidden units n.
     n_classes : int
         Number of output units.
-    activation : {"tanh", "sigmoid", "relu", "leaky_relu"}, default "tanh"
-        Nonlinearity f of the hidden units.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
+        Nonlinearity f of the hidden units. ReLU is 1-Lipschitz like tanh, so the spectral
+        bound keeps the relaxation a contraction; with charrec's default training it reads
+        held-out UCI digits 98.2% right against tanh's 96.2% (bench/README.md).
     output : {"softmax", "sigmoid", "linear"}, default "softmax"
         Output function; softmax is trained with cross-entropy, the others with squared error.
     rng : numpy.random.Generator, optional
@@ -122,8 +124,8 @@ class RecurrentNetwork(Predictor):
         Iterates that Anderson acceleration combines.
     spectral_bound : float, optional
         Largest allowed ``||W||_2``; must be below ``1 / max f'``. Default ``0.5 / max f'``
-        (0.5 for tanh, 2 for sigmoid): each relaxation step then at least halves the distance
-        to the fixed point. 0.9 trains as well but takes about twice the steps (see
+        (0.5 for relu and tanh, 2 for sigmoid): each relaxation step then at least halves the
+        distance to the fixed point. 0.9 trains as well but takes about twice the steps (see
         ``bench/recurrent_speed.py``).
     strict : bool, default False
         Raise :class:`ConvergenceError` from :meth:`loss_and_gradients` when a relaxation does
@@ -140,7 +142,7 @@ class RecurrentNetwork(Predictor):
     """
 
     kind = "recurrent"
-    default_activation = "tanh"  # the fixed-point iteration needs a bounded function
+    default_activation = "relu"  # 1-Lipschitz: the spectral bound makes it a contraction
 
     def __init__(self, n_inputs: int, hidden: int, n_classes: int,
                  activation: str = default_activation,

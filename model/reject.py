@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+REJECT_METHOD = "prototype-similarity-v1"  # what model files record; features below fix it
 BLUR_SIGMA = 1.0  # pixels of the preprocessed glyph
 PROTOTYPE_BUDGET = 8192  # prototypes a model keeps in all
 PROTOTYPES_PER_CLASS = (64, 1024)  # fewest and most per label
@@ -52,6 +53,11 @@ def _gaussian_kernel(sigma: float) -> np.ndarray:
     offsets = np.arange(-math.ceil(2 * sigma), math.ceil(2 * sigma) + 1)
     kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
     return (kernel / kernel.sum()).astype(np.float32)
+
+
+def feature_length(side: int) -> int:
+    """Length of the :func:`features` of ``side`` x ``side`` glyphs."""
+    return (side // 2) ** 2
 
 
 def features(vectors: np.ndarray) -> np.ndarray:

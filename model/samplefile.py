@@ -18,16 +18,19 @@ writes metadata in dependency order so that the file on disk is a valid HDF5 fil
 moment, even when the writer dies. It reserves the disk space it needs, resizes the datasets and
 writes the new rows, flushes, and only then raises ``count`` and flushes again: a writer killed
 at any point loses at most the rows it was adding, and Ctrl+C waits for the commit. A killed
-writer leaves the file's "open for writing" flags set; the next charrec that opens the file
-clears them once it holds the write lock (:mod:`model.filelock`), the proof that the writer is
-gone. Writes that replace the whole file (the first write, delete, relabel, export) are built in
-memory and renamed over the old file (:func:`model.h5io.hdf5_writer`).
+writer leaves the file's "open for writing" flags set, and may leave half-written metadata
+after the committed rows; the next charrec that opens the file, once it holds the write lock
+(:mod:`model.filelock`, the proof that the writer is gone), replaces it by a copy of its
+committed samples, which plain h5py reads again. Writes that replace the whole file (the first
+write, delete, relabel, export and that repair) are built in memory and renamed over the old
+file (:func:`model.h5io.hdf5_writer`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +42,7 @@ from .errors import first_line
 from .fileformat import check_header
 from .filelock import write_lock
 from .h5checks import UnsafeFileError, check_file, checked_dataset
-from .h5io import clear_write_flags, hdf5_writer, open_for_append, reserve_space
+from .h5io import hdf5_writer, open_for_append, reserve_space, write_flags_set
 from .labels import LabelError, check_stored_labels
 from .preprocess import WORKING_SIZE
 
@@ -53,7 +56,7 @@ MAX_SAMPLES = 1_000_000  # 4 GB of working images in memory
 MIN_BYTES_PER_SAMPLE = 48  # three stored strings take 16 bytes each, whatever the image
 APPEND_RESERVE = 1 << 20  # room for the metadata an append adds (chunk index, string heaps)
 BYTES_PER_ROW = IMAGE_SHAPE[0] * IMAGE_SHAPE[1] + 256  # an image stored raw, and its index
-BUSY_SECONDS = 2.0  # how long a reader waits while a writer is opening the file
+BUSY_SECONDS = 10.0  # how long to wait while another process is opening or reading the file
 
 
 class SampleSetError(Exception):
@@ -138,8 +141,7 @@ class FileState:
 def read_rows(path: Path, start: int = 0) -> tuple[SampleRows, FileState]:
     """Validate ``path`` and read its committed samples from ``start`` on."""
     with _reading(path) as (f, state):
-        images = f["images"][start:state.count]
-        text = [list(f[key].asstr()[start:state.count]) for key in TEXT_COLUMNS]
+        images, text = _columns(f, start, state.count)
     try:
         check_stored_labels(text[0], f"{path.name}: the label of sample", start)
     except LabelError as exc:
@@ -178,9 +180,10 @@ def append_rows(path: Path, rows: SampleRows) -> FileState:
     The caller holds the file's write lock.
     """
     try:
-        clear_write_flags(path)  # left by a killed writer: the lock proves it is gone
+        if write_flags_set(path):  # left by a killed writer: the lock proves it is gone
+            _repair(path)
         reserve_space(path, rows.storage_bytes() + APPEND_RESERVE)
-        with interrupts_deferred(), open_for_append(path) as f:
+        with interrupts_deferred(), _when_free(lambda: open_for_append(path)) as f:
             n = _committed(f, path)
             k = len(rows)
             for name, values in (("images", rows.images), *rows.text().items()):
@@ -196,33 +199,24 @@ def append_rows(path: Path, rows: SampleRows) -> FileState:
     return _state(path, n + k)
 
 
-class _reading:
-    """``with _reading(path) as (f, state)``: the checked, open file and its state."""
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[tuple[h5py.File, FileState]]:
+    """The checked, open file and its state; any failure becomes one SampleSetError.
 
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self) -> tuple[h5py.File, FileState]:
-        path = self.path
-        if not path.is_file():
-            raise SampleSetError(f"{path} is not a file")
-        if not h5py.is_hdf5(path):
-            raise SampleSetError(f"{path.name} is not a charrec sample-set file "
-                                 "(not an HDF5 file)")
-        try:
-            self.file = _open_for_reading(path)
-            return self.file, _state(path, _committed(self.file, path))
-        except SampleSetError:
-            self.__exit__()
-            raise
-        except (OSError, KeyError, ValueError, TypeError) as exc:
-            self.__exit__()
-            raise SampleSetError(f"{path.name} is damaged and cannot be read "
-                                 f"({first_line(exc)})") from None
-
-    def __exit__(self, *exc_info) -> None:
-        if getattr(self, "file", None) is not None:
-            self.file.close()
+    Ctrl+C waits until the file is closed again (a read takes milliseconds).
+    """
+    if not path.is_file():
+        raise SampleSetError(f"{path} is not a file")
+    if not h5py.is_hdf5(path):
+        raise SampleSetError(f"{path.name} is not a charrec sample-set file (not an HDF5 file)")
+    try:
+        with interrupts_deferred(), _open_for_reading(path) as f:
+            yield f, _state(path, _committed(f, path))
+    except SampleSetError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SampleSetError(f"{path.name} is damaged and cannot be read "
+                             f"({first_line(exc)})") from None
 
 
 def _open_for_reading(path: Path) -> h5py.File:
@@ -238,18 +232,33 @@ def _open_for_reading(path: Path) -> h5py.File:
         if not (_flagged(exc) or _busy(exc)):
             raise
         flagged = _flagged(exc)
-    if flagged and _flagged_and_cleared(path):
+    if flagged and _repaired_if_unlocked(path):
         return h5py.File(path, "r")
     return _when_free(lambda: h5py.File(path, "r", libver="latest", swmr=True))
 
 
-def _flagged_and_cleared(path: Path) -> bool:
-    """Clear a dead writer's flags when no process holds the write lock; False if one does."""
+def _repaired_if_unlocked(path: Path) -> bool:
+    """Repair a dead writer's file when no process holds the write lock; False if one does."""
     try:
         with write_lock(path, timeout=0):
-            return clear_write_flags(path)
+            _repair(path)
     except OSError:  # LockBusyError: a live writer; other errors: a folder we cannot lock in
         return False
+    return True
+
+
+def _repair(path: Path) -> None:
+    """Replace the file a killed writer left by a copy of its committed samples (the caller
+    holds the write lock)."""
+    with h5py.File(path, "r", libver="latest", swmr=True) as f:
+        images, text = _columns(f, 0, _committed(f, path))
+    write_rows(path, SampleRows(images, *text))
+
+
+def _columns(f: h5py.File, start: int, stop: int) -> tuple[np.ndarray, list[list[str]]]:
+    """Rows ``start`` to ``stop`` of an open, checked file: images and the string columns."""
+    return (f["images"][start:stop],
+            [list(f[key].asstr()[start:stop]) for key in TEXT_COLUMNS])
 
 
 def _committed(f: h5py.File, path: Path) -> int:
@@ -278,7 +287,8 @@ def _state(path: Path, count: int) -> FileState:
 
 
 def _when_free(open_file: Callable[[], h5py.File]) -> h5py.File:
-    """``open_file()``, retried for up to BUSY_SECONDS while a writer is opening the file."""
+    """``open_file()``, retried for up to BUSY_SECONDS while HDF5's own lock is taken: a reader
+    holds it while it reads, a writer while it opens the file."""
     deadline = time.monotonic() + BUSY_SECONDS
     while True:
         try:
@@ -286,7 +296,7 @@ def _when_free(open_file: Callable[[], h5py.File]) -> h5py.File:
         except OSError as exc:
             if not _busy(exc) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.01)
 
 
 def _flagged(exc: OSError) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import replace_target
+from .atomic import interrupts_deferred, replace_target
 from .classifier import now_iso
 from .filelock import LockBusyError, write_lock
 from .h5io import utf8
@@ -39,7 +39,7 @@ from .samplefile import (
     write_rows,
 )
 
-__all__ = ["Sample", "SampleRows", "SampleSet", "SampleSetError", "checked_label"]
+__all__ = ["Sample", "SampleRows", "SampleSet", "SampleSetError", "checked_label", "new_rows"]
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class SampleSet:
         if self.path is None:
             self._rows.extend(rows)
             return
-        with self.writing():
+        with self.writing(), interrupts_deferred():  # Ctrl+C once file and memory agree
             self._catch_up()
             if self._state is None:
                 combined = self.rows()
@@ -279,9 +279,10 @@ class SampleSet:
         return picked
 
     def _rewrite(self, rows: SampleRows) -> None:
-        if self.path is not None:
-            self._state = write_rows(self.path, rows)
-        self._rows = rows
+        with interrupts_deferred():
+            if self.path is not None:
+                self._state = write_rows(self.path, rows)
+            self._rows = rows
 
 
 @contextlib.contextmanager

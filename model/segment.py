@@ -10,6 +10,7 @@ import numpy as np
 from .components import components
 from .images import WORK_PIXELS, EmptyGlyphError, ImageLike
 from .ink import to_ink
+from .specks import speck_limit
 
 Box = tuple[int, int, int, int]
 
@@ -76,6 +77,13 @@ def glyph_boxes(ink: np.ndarray, min_gap: int = 0) -> list[Box]:
         side but at most half the gap to the next glyph. Connected components lighter than
         ``SPECK_SHARE`` of the heaviest are dropped. Empty for a map without ink.
     """
+    pieces = ink_pieces(ink, min_gap)
+    return _with_margins(pieces, ink.shape[1], ink.shape[0]) if pieces else []
+
+
+def ink_pieces(ink: np.ndarray, min_gap: int = 0) -> list[Box]:
+    """Tight boxes of the pieces of ink of a line, left to right: connected components (specks
+    dropped) joined when :func:`_same_glyph` pairs them (see :func:`glyph_boxes`)."""
     h, w = ink.shape
     factor = math.ceil(math.sqrt(h * w / WORK_PIXELS))
     mask = ink > 0
@@ -83,13 +91,13 @@ def glyph_boxes(ink: np.ndarray, min_gap: int = 0) -> list[Box]:
         padded = np.pad(mask, ((0, -h % factor), (0, -w % factor)))
         mask = padded.reshape(padded.shape[0] // factor, factor, -1, factor).any(axis=(1, 3))
     parts = components(mask)
-    parts = parts[parts[:, 4] >= SPECK_SHARE * parts[:, 4].max(initial=0)]
+    heaviest = parts[:, 4].max(initial=0)
+    parts = parts[(parts[:, 4] >= SPECK_SHARE * heaviest) & (parts[:, 4] >= speck_limit(mask))]
     merged = _merge_boxes(list(parts), max(math.ceil(min_gap / factor), 0))
     limits = (w, h, w, h)
-    boxes = sorted(tuple(min(int(v) * factor, limit) for v, limit in zip(box[:4], limits,
-                                                                         strict=True))
-                   for box in merged)
-    return _with_margins(boxes, w, h) if boxes else []
+    return sorted(tuple(min(int(v) * factor, limit) for v, limit in zip(box[:4], limits,
+                                                                        strict=True))
+                  for box in merged)
 
 
 def split_glyphs(image: ImageLike, min_gap: int = 0) -> list[Box]:

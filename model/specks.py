@@ -19,6 +19,8 @@ SPECK_AREA = 0.6
 STRAY_SHARE = 0.15
 # ... and farther than this share of the glyph's size from its heavy pieces are stray marks.
 STRAY_GAP = 0.05
+# ... unless they lie above or below them within this many stroke widths (dots, accents).
+DOT_GAP = 2.5
 # A glyph with this many light pieces is dusty: it is median-filtered first.
 DUSTY_PIECES = 3
 
@@ -53,7 +55,8 @@ def without_strays(ink: np.ndarray) -> np.ndarray:
         ``ink`` itself if nothing is removed, else a copy with those pieces cleared: pieces
         smaller than :func:`speck_limit`, and pieces lighter than ``STRAY_SHARE`` of the
         heaviest that are more than ``STRAY_GAP`` of the glyph's size away from the heavy
-        ones. The heaviest piece always stays.
+        ones - except above or below them within ``DOT_GAP`` stroke widths, as the dot of
+        an i or an accent is. The heaviest piece always stays.
     """
     mask = ink > 0
     stats, runs, label = component_runs(mask)
@@ -70,7 +73,10 @@ def without_strays(ink: np.ndarray) -> np.ndarray:
     keep = big & (pixels >= STRAY_SHARE * pixels[main])
     kept = stats[keep]
     box = np.array([kept[:, 0].min(), kept[:, 1].min(), kept[:, 2].max(), kept[:, 3].max()])
-    keep |= big & (_gaps(stats, box) <= STRAY_GAP * max(box[2] - box[0], box[3] - box[1]))
+    gaps = _gaps(stats, box)
+    keep |= big & (gaps <= STRAY_GAP * max(box[2] - box[0], box[3] - box[1]))
+    above_or_below = (stats[:, 0] >= box[0]) & (stats[:, 2] <= box[2])
+    keep |= big & above_or_below & (gaps <= DOT_GAP * stroke_width(mask))  # i, j, ä
     if keep.all():
         return ink
     out = ink.copy()

@@ -19,9 +19,16 @@ import numpy as np
 from .errors import TrainingError
 from .optim import DEFAULT_LEARNING_RATES, OPTIMIZERS, SCHEDULES, learning_rate_at, make_optimizer
 from .settings import require
+from .validation import validation_share
 
 EVAL_CHUNK = 2048
 DEFAULT_OPTIMIZER = "adam"
+MIN_STEPS = 1000  # optimisation steps a run with automatic epochs makes at least
+MIN_EPOCHS = 30  # and epochs
+MAX_EPOCHS = 5000  # most automatic epochs (a handful of samples in tiny batches)
+PLATEAU_STEPS = 300  # automatic early stopping: steps without improvement, as epochs
+MIN_PATIENCE = 10  # but never fewer epochs than this
+LOSS_TOLERANCE = (0.01, 1e-3)  # a better training loss is lower by this share, or this much
 
 
 @dataclass
@@ -30,7 +37,11 @@ class TrainingConfig:
 
     Attributes
     ----------
-    epochs : int, default 30
+    epochs : int, optional
+        Passes over the samples; None (the default) decides from the data: enough for at least
+        :data:`MIN_STEPS` optimisation steps and :data:`MIN_EPOCHS` epochs (see
+        :func:`planned_epochs`). With augmentation every epoch shows new distortions, so a few
+        dozen samples take hundreds of epochs and thousands take :data:`MIN_EPOCHS`.
     batch_size : int, default 64
     learning_rate : float, default ``DEFAULT_LEARNING_RATES["adam"]``
         Initial learning rate; :meth:`for_optimizer` gives each optimiser its own default.
@@ -42,15 +53,21 @@ class TrainingConfig:
     weight_decay : float, default 0.0
         L2 penalty on weight matrices.
     schedule : {"constant", "step", "cosine"}, default "cosine"
-    validation_split : float, default 0.1
-        Share of the samples held out to pick the best epoch; 0 trains on everything.
-    early_stopping : int, default 0
-        Stop after this many epochs without a better validation accuracy; 0 never stops early.
+    validation_split : float, optional
+        Share of the samples held out to pick the best epoch and estimate accuracy; 0 trains
+        on everything. None (the default) holds out :data:`model.validation.HOLD_OUT_SHARE`
+        when that is at least :data:`model.validation.MIN_HELD_OUT` samples, else nothing.
+    early_stopping : int, optional
+        Stop after this many epochs in which neither the validation accuracy nor the training
+        loss got better; 0 never stops early. None (the default) waits for the epochs of
+        :data:`PLATEAU_STEPS` steps, at least :data:`MIN_PATIENCE`.
+    max_seconds : float, default 600
+        Stop after this much time (the best weights so far are kept); 0 means no limit.
     seed : int, default 0
         Seeds shuffling, the validation split and augmentation.
     """
 
-    epochs: int = 30
+    epochs: int | None = None
     batch_size: int = 64
     learning_rate: float = DEFAULT_LEARNING_RATES[DEFAULT_OPTIMIZER]
     optimizer: str = DEFAULT_OPTIMIZER
@@ -58,14 +75,16 @@ class TrainingConfig:
     nesterov: bool = True
     weight_decay: float = 0.0
     schedule: str = "cosine"
-    validation_split: float = 0.1
-    early_stopping: int = 0
+    validation_split: float | None = None
+    early_stopping: int | None = None
+    max_seconds: float = 600.0
     seed: int = 0
 
     def validate(self) -> None:
         """Raise ValueError with a one-line message for an impossible setting."""
         checks = [
-            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
+            (self.epochs is None or self.epochs >= 1,
+             f"epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 1, f"batch size must be at least 1, got {self.batch_size}"),
             (math.isfinite(self.learning_rate) and self.learning_rate > 0,
              f"learning rate must be a positive number, got {self.learning_rate}"),
@@ -75,10 +94,12 @@ class TrainingConfig:
             (self.weight_decay >= 0, f"weight decay must be >= 0, got {self.weight_decay}"),
             (self.schedule in SCHEDULES,
              f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}"),
-            (0 <= self.validation_split < 1,
+            (self.validation_split is None or 0 <= self.validation_split < 1,
              f"validation share must be in [0, 1), got {self.validation_split}"),
-            (self.early_stopping >= 0,
+            (self.early_stopping is None or self.early_stopping >= 0,
              f"early stopping patience must be >= 0, got {self.early_stopping}"),
+            (math.isfinite(self.max_seconds) and self.max_seconds >= 0,
+             f"the time limit must be a number of seconds >= 0, got {self.max_seconds}"),
         ]
         require(checks)
 
@@ -156,7 +177,7 @@ class TrainingResult:
     history: History
     epochs_run: int
     best_epoch: int | None
-    stopped: str  # "completed", "cancelled" or "early stopping"
+    stopped: str  # "completed", "cancelled", "early stopping" or "time limit"
     seconds: float
     samples_per_second: float
     validation_indices: np.ndarray | None = None
@@ -208,6 +229,22 @@ def evaluate(network, x: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         loss_sum += float(-np.log(picked).sum())
         correct += int((probs.argmax(axis=1) == y).sum())
     return loss_sum / len(x), correct / len(x)
+
+
+def planned_epochs(config: TrainingConfig, batches: int) -> int:
+    """Epochs a run makes at most: ``config.epochs``, or with None enough for
+    :data:`MIN_STEPS` steps of ``batches`` batches each, between MIN_EPOCHS and MAX_EPOCHS."""
+    if config.epochs is not None:
+        return config.epochs
+    return int(np.clip(math.ceil(MIN_STEPS / batches), MIN_EPOCHS, MAX_EPOCHS))
+
+
+def patience(config: TrainingConfig, batches: int) -> int:
+    """Epochs without improvement before stopping: ``config.early_stopping``, or with None the
+    epochs of :data:`PLATEAU_STEPS` steps, at least :data:`MIN_PATIENCE`; 0 never stops."""
+    if config.early_stopping is not None:
+        return config.early_stopping
+    return max(MIN_PATIENCE, math.ceil(PLATEAU_STEPS / batches))
 
 
 def _snapshot(params: list[np.ndarray]) -> list[np.ndarray]:
@@ -270,8 +307,9 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
     rng = np.random.default_rng(config.seed)
 
     validation_indices = None
-    if x_val is None and config.validation_split > 0:
-        train_idx, validation_indices = split_validation(labels, config.validation_split, rng)
+    share = validation_share(len(x), config.validation_split)
+    if x_val is None and share > 0:
+        train_idx, validation_indices = split_validation(labels, share, rng)
         if len(validation_indices):
             x_val, labels_val = x[validation_indices], labels[validation_indices]
             x, labels = x[train_idx], labels[train_idx]
@@ -291,12 +329,14 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
     epochs_before = len(history)
     n, batch_size = len(x), min(config.batch_size, len(x))
     batches = math.ceil(n / batch_size)
+    epochs, wait = planned_epochs(config, batches), patience(config, batches)
     best_score, best_epoch, best_params = -math.inf, None, _snapshot(params)
-    stale, stopped, start_time, seen = 0, "completed", time.perf_counter(), 0
+    best_loss, stale, stopped = math.inf, 0, "completed"
+    start_time, seen = time.perf_counter(), 0
 
-    for epoch in range(config.epochs):
+    for epoch in range(epochs):
         optimizer.learning_rate = learning_rate_at(config.learning_rate, config.schedule,
-                                                   epoch, config.epochs)
+                                                   epoch, epochs)
         epoch_start, order = time.perf_counter(), rng.permutation(n)
         loss_sum = correct = count = 0
         for b in range(batches):
@@ -324,7 +364,7 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
             count += len(idx)
             seen += len(idx)
             if progress is not None:
-                progress(Progress(epoch=epoch + 1, epochs=config.epochs, batch=b + 1,
+                progress(Progress(epoch=epoch + 1, epochs=epochs, batch=b + 1,
                                   batches=batches, loss=loss_sum / count,
                                   accuracy=correct / count,
                                   samples_per_second=seen / (time.perf_counter() - start_time)))
@@ -343,13 +383,16 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
             score = val_acc - 1e-6 * val_loss  # ties go to the lower validation loss
         else:
             score = -history.loss[-1]
+        share, least = LOSS_TOLERANCE
+        improved = history.loss[-1] < best_loss - max(share * best_loss, least)
+        best_loss = min(best_loss, history.loss[-1])
         if score > best_score:
-            best_score, best_epoch, stale = score, len(history), 0
+            best_score, best_epoch = score, len(history)
             best_params = _snapshot(params)
-        else:
-            stale += 1
+            improved = improved or has_val
+        stale = 0 if improved else stale + 1
         if progress is not None:
-            progress(Progress(epoch=epoch + 1, epochs=config.epochs, batch=batches,
+            progress(Progress(epoch=epoch + 1, epochs=epochs, batch=batches,
                               batches=batches, loss=history.loss[-1],
                               accuracy=history.accuracy[-1],
                               samples_per_second=seen / (time.perf_counter() - start_time),
@@ -357,8 +400,11 @@ def train(network, x: np.ndarray, labels: np.ndarray, config: TrainingConfig | N
                               val_loss=history.val_loss[-1] if has_val else None,
                               val_accuracy=history.val_accuracy[-1] if has_val else None,
                               extras=extras))
-        if config.early_stopping and has_val and stale >= config.early_stopping:
+        if wait and stale >= wait:
             stopped = "early stopping"
+            break
+        if config.max_seconds and time.perf_counter() - start_time > config.max_seconds:
+            stopped = "time limit"
             break
 
     if best_epoch is not None and (has_val or stopped == "cancelled"):

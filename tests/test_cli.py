@@ -226,7 +226,7 @@ def test_train_recurrent_from_a_sample_set(tmp, folder):
     out = tmp / "recurrent.h5"
     report = as_json(ok("train", samples, "--out", out, "--type", "recurrent", *SMALL,
                         "--max-iter", "20", "--tol", "1e-3", "--json"))
-    assert report["summary"].startswith("recurrent 784-16-3 tanh")
+    assert report["summary"].startswith("recurrent 784-16-3 relu")
     assert report["n_samples"] == 24
     classifier = load_model(out)
     assert classifier.labels == sorted(SHAPES)
@@ -238,11 +238,15 @@ def test_train_human_output(tmp, folder):
     text = ok("train", folder, "--out", out, *SMALL, "--name", "Shapes").stdout
     assert "on 24 samples (3 classes)" in text
     assert "3 epochs (completed): final loss" in text
-    assert "validation accuracy" in text
+    # 24 samples: automatic validation holds none out, and says so instead of a figure
+    assert "validation: no held-out samples to estimate accuracy" in text
+    assert "reject threshold 0." in text
     assert text.splitlines()[-1] == f"saved {out}"
     assert load_model(out).name == "Shapes"
-    text = ok("train", folder, "--out", out, *SMALL, "--val", "0").stdout
-    assert "training accuracy" in text and "validation accuracy" not in text
+    text = ok("train", folder, "--out", out, *SMALL, "--val", "0.25").stdout
+    line = next(line for line in text.splitlines() if line.startswith("validation:"))
+    assert "too few held-out samples to estimate accuracy (6 samples; 30 needed)" in line
+    assert "%" not in line
 
 
 def test_train_init_continues_and_adds_labels(tmp, folder, model):
@@ -476,6 +480,37 @@ def test_predict_reports_each_bad_image_and_still_reads_the_good_ones(bad):
     predictions = as_json(result)["predictions"]
     assert predictions[0]["label"] == "3"
     assert "error" in predictions[1] and "error" in predictions[2]
+
+
+def test_predict_marks_what_is_none_of_the_models_labels(folder, model):
+    digit, ring = GLYPHS / "drawn-3.png", folder / "ring" / "0.png"
+    report = as_json(ok("predict", digit, ring, "--model", model, "--json"))
+    assert [p["known"] for p in report["predictions"]] == [False, True]
+    text = ok("predict", digit, ring, "--model", model).stdout.splitlines()
+    assert text[0].startswith(f"{digit}: ?  closest: ") and "?" not in text[1]
+    never = as_json(ok("predict", digit, "--model", model, "--reject-threshold", "0", "--json"))
+    assert never["predictions"][0]["known"] is True
+
+
+@pytest.mark.parametrize("threshold", ["1.5", "-0.1", "nan", "inf", "high"])
+def test_a_bad_reject_threshold_is_one_clear_error(folder, model, threshold):
+    for command in ("predict", "evaluate"):
+        target = GLYPHS / "drawn-3.png" if command == "predict" else folder
+        line = fails(command, target, "--model", model, "--reject-threshold", threshold,
+                     status=2)
+        assert "reject threshold must be a number from 0 to 1" in line
+
+
+def test_evaluate_reports_the_known_rate(folder, model):
+    scores = as_json(ok("evaluate", folder, "--model", model, "--json"))
+    assert 0 < scores["known_rate"] <= 1 and scores["known_right"] <= scores["known_rate"]
+    never = as_json(ok("evaluate", folder, "--model", model, "--reject-threshold", "0",
+                       "--json"))
+    assert never["known_rate"] == 1 and never["known_right"] == never["accuracy"]
+    strict = as_json(ok("evaluate", folder, "--model", model, "--reject-threshold", "1",
+                        "--json"))
+    assert strict["known_rate"] == 0 and strict["accuracy"] == scores["accuracy"]
+    assert "known " in ok("evaluate", folder, "--model", model).stdout
 
 
 def test_predict_blank_image_with_split(tmp):

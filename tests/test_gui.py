@@ -361,6 +361,8 @@ def test_train_on_drawn_samples_then_predict(qtbot, make_window):
     fill_samples(window, 6)
     quick_settings(window)
     panel = window.training_panel
+    assert panel.form.validation.text() == "Auto"  # 27 samples: Auto would hold none out
+    panel.form.validation.setValue(20)
     assert panel.train_button.isEnabled() and not panel.continue_button.isEnabled()
     progressed = []
     window.runner.progressed.connect(progressed.append)
@@ -374,7 +376,9 @@ def test_train_on_drawn_samples_then_predict(qtbot, make_window):
     assert panel.chart.loss.count() == 12
     assert panel.chart.val_accuracy.count() == 12
     assert panel.confusion.model.rowCount() == 3
-    assert "Validation accuracy" in panel.confusion.caption.text()
+    # 6 held-out samples: the panel says they are too few instead of showing a percentage
+    assert "too few held-out samples" in panel.confusion.caption.text()
+    assert "too few held-out samples" in panel.status.text() and "%" not in panel.status.text()
     qtbot.waitUntil(lambda: not panel.cancel_button.isEnabled(), timeout=5000)
     assert panel.continue_button.isEnabled()
     window.action_set.clear.trigger()
@@ -574,8 +578,8 @@ def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path,
     window.action_set.open.trigger()
     assert window.classifier.name == "mine" and window.model_path == saved
     assert window.places.recent_files()[0] == str(saved)
-    window._fill_recent_menu()
-    assert window.recent_menu.actions()[0].text() == "mine.h5"
+    window.action_set.fill_recent_menu()
+    assert window.action_set.recent_menu.actions()[0].text() == "mine.h5"
 
 
 def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_model_path,
@@ -702,6 +706,27 @@ def test_digits_drawn_with_the_mouse_are_read_by_the_default_model(qtbot, make_w
         for stroke in strokes:
             draw(window.canvas, stroke.points[::2])
         assert prediction(qtbot, window) == digit
+
+
+def test_a_drawing_of_none_of_the_labels_shows_as_unknown_with_the_closest_in_grey(qtbot, window):
+    from app.prediction import NOT_KNOWN
+    from model.sketch import line
+
+    panel = window.prediction
+    assert panel.sensitivity.isEnabled() and panel.sensitivity.value() > 0.5
+    draw(window.canvas, line((60, 60), (220, 60), (60, 220), (220, 220)))  # a Z
+    assert prediction(qtbot, window) == NOT_KNOWN
+    assert panel.caption.text().startswith("closest: ")
+    assert panel.top_heading.text() == "Closest labels"
+    assert "palette(mid)" in panel.rows[0][0].styleSheet()
+    assert not window.isWindowModified()
+    panel.sensitivity.setValue(0)  # never reject: the closest label is the answer again
+    qtbot.waitUntil(lambda: panel.best.text() in SHAPES, timeout=2000)
+    assert panel.rows[0][0].styleSheet() == "" and window.isWindowModified()
+    assert window.classifier.reject.threshold == 0
+    window.action_set.clear.trigger()
+    qtbot.waitUntil(panel.showing_message, timeout=2000)
+    assert "Draw" in panel.message.text()  # a blank canvas stays "nothing drawn"
 
 
 def test_samples_in_the_doubled_data_folder_of_earlier_versions_move_up(tmp_path, monkeypatch):

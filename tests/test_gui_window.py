@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QTextDocumentFragment
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
@@ -118,9 +118,10 @@ def test_drawing_over_an_opened_image_is_pointed_out(qtbot, window, tmp_path):
     note = window.canvas_note
     assert note.isVisible() and note.text() == "Showing photo.png."
     draw_shape(window.canvas, "|")
-    assert note.isVisible() and "drawn over photo.png" in note.text()
+    assert note.text() == "Drawn over photo.png: the network reads both (Del clears)."
+    assert "color" in note.styleSheet()
     window.canvas.clear()
-    assert not note.isVisible()
+    assert note.text() == ""
 
 
 def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
@@ -130,19 +131,24 @@ def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
     canvas = window.canvas.paper_rect()
     assert canvas.width() >= CANVAS_MIN_SIDE - 2, canvas
     assert window.samples_dock.width() < DOCK_WIDTH  # the dock gave way, not the canvas
+    window.training_dock.raise_()
+    QApplication.processEvents()
+    panel = window.training_panel  # but no further than its own fields need
+    assert panel.width() >= panel.minimumSizeHint().width()
+    assert panel.height() >= panel.minimumSizeHint().height() - 1
     for widget in (window.label_edit, window.add_button, window.prediction):
         assert widget.isVisible() and widget.width() > 0
         right = widget.mapTo(window, widget.rect().topRight()).x()
         assert right <= window.width()
 
 
-def shown_panel(qtbot, width: int) -> PredictionPanel:
-    panel = PredictionPanel()
-    qtbot.addWidget(panel)
-    panel.resize(width, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
+def shown(qtbot, widget, width: int, height: int = 600):
+    """``widget`` on screen at ``width`` × ``height``."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
 
 
 def fits(label: QLabel, text: str) -> bool:
@@ -153,7 +159,7 @@ def fits(label: QLabel, text: str) -> bool:
 
 
 def test_long_labels_are_never_cut_in_the_big_display(qtbot):
-    panel = shown_panel(qtbot, PANEL_WIDTH)
+    panel = shown(qtbot, PredictionPanel(), PANEL_WIDTH)
     seen = np.zeros((28, 28), np.float32)
     for label in ("7", "triangle", "Rumpelstilzchen", "x" * LABEL_MAX_LENGTH):
         panel.show_recognition(Recognition([(label, 0.9)], seen))
@@ -168,7 +174,7 @@ def test_long_labels_are_never_cut_in_the_big_display(qtbot):
 
 
 def test_long_labels_in_the_top_five_end_in_an_ellipsis(qtbot):
-    panel = shown_panel(qtbot, PANEL_WIDTH)
+    panel = shown(qtbot, PredictionPanel(), PANEL_WIDTH)
     long_label = "a label far too long for the column"
     panel.show_recognition(Recognition([("7", 0.6), (long_label, 0.3), ("1", 0.1)],
                                        np.zeros((28, 28), np.float32)))
@@ -221,3 +227,40 @@ def test_adding_one_sample_says_one_sample(qtbot, make_window):
     window.label_edit.setText("|")
     window.add_button.click()
     assert window.statusBar().currentMessage().endswith("1 sample in all.")
+
+
+def test_the_chart_legend_wraps_rather_than_cutting_names(qtbot):
+    from app.training_chart import TrainingChart
+    from model.train import History
+
+    chart = shown(qtbot, TrainingChart(), 280, 320)
+    history = History(loss=[1.0, 0.5], accuracy=[0.5, 0.7], val_accuracy=[0.4, 0.6],
+                      extras={"mean_iterations": [12.0, 9.0]})
+    chart.show_history(history)
+    QApplication.processEvents()
+    legend = chart.legend
+    text = QTextDocumentFragment.fromHtml(legend.text()).toPlainText().replace("\xa0", " ")
+    for name in ("training loss", "training accuracy", "validation accuracy",
+                 "mean relaxation steps"):
+        assert name in text
+    assert legend.height() >= legend.heightForWidth(legend.width())  # room for every line
+    assert legend.heightForWidth(legend.width()) > legend.fontMetrics().height() * 1.5
+
+
+def test_confusion_headers_show_whole_labels(qtbot):
+    from app.results import ConfusionView
+    from model.evaluation import Evaluation
+
+    view = shown(qtbot, ConfusionView(), 240, 300)
+    classes = ["triangle", "square", "circle", "star"]
+    view.set_evaluation(Evaluation(0.5, 4, dict.fromkeys(classes, 0.5),
+                                   np.eye(4, dtype=np.int64), classes, []))
+    QApplication.processEvents()
+    header = view.table.horizontalHeader()
+    for column, label in enumerate(classes):
+        assert header.sectionSize(column) > header.fontMetrics().horizontalAdvance(label)
+
+
+def test_the_first_status_message_is_whole(qtbot, make_window, tiny_model_path):
+    window = make_window(tiny_model_path)  # opened before the window first shows
+    assert window.statusBar().currentMessage().startswith("Opened shapes.h5: it knows 3 ")

@@ -145,7 +145,7 @@ def test_forward_relaxation_converges_as_fast_as_the_contraction_promises(
 
 @pytest.mark.parametrize("sign", [1, -1])
 def test_non_contractive_weights_are_detected_and_reported(sign):
-    net = RecurrentNetwork(4, 6, 3, rng=np.random.default_rng(0), max_iter=200)
+    net = RecurrentNetwork(4, 6, 3, "tanh", rng=np.random.default_rng(0), max_iter=200)
     net.W[...] = sign * 3 * np.eye(6)  # no projection: after_update() is not called
     x = np.random.default_rng(1).standard_normal((32, 4)).astype(np.float32)
     with pytest.raises(ConvergenceError) as caught:
@@ -169,7 +169,8 @@ def test_a_contractive_network_passes_the_check():
 
 def test_strict_training_stops_at_the_first_unconverged_relaxation():
     x, y = three_blobs()
-    net = RecurrentNetwork(2, 8, 3, rng=np.random.default_rng(0), max_iter=30, strict=True)
+    net = RecurrentNetwork(2, 8, 3, "tanh", rng=np.random.default_rng(0), max_iter=30,
+                           strict=True)
     net.W[...] = -3 * np.eye(8)
     with pytest.raises(TrainingError, match="forward relaxation did not converge"):
         train(net, x, y, TrainingConfig(epochs=1, validation_split=0))
@@ -188,7 +189,7 @@ def test_three_class_toy_reaches_full_accuracy_and_records_relaxation_stats(solv
     x, y = three_blobs()
     net = RecurrentNetwork(2, 16, 3, rng=np.random.default_rng(0), solver=solver)
     result = train(net, x, y, TrainingConfig(epochs=40, batch_size=32, learning_rate=0.01,
-                                             validation_split=0))
+                                             validation_split=0, early_stopping=0))
     assert (net(x).argmax(axis=1) == y).mean() > 0.98
     extras = result.history.extras
     assert set(extras) == {"mean_iterations", "mean_backward_iterations", "max_residual",

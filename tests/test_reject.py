@@ -1,13 +1,18 @@
 import math
 
+import h5py
 import numpy as np
 import pytest
 
 from model.augment import AugmentConfig, Augmenter
+from model.evaluation import evaluate_classifier
+from model.fit import ModelSettings, fit_classifier
+from model.modelfile import ModelFileError, load_model, save_model
 from model.preprocess import PreprocessConfig, preprocess_many
 from model.reject import NEVER, RejectOption, build_reject_option, check_threshold, features
 from model.sketch import arc, line, place
 from model.strokes import render_strokes
+from model.train import TrainingConfig
 
 # Own shapes for these tests (the benchmarks draw others).
 TEST_SHAPES = {
@@ -28,14 +33,19 @@ def join_humps() -> np.ndarray:
                            line((0.7, 0.35), (0.7, 1.0))])
 
 
-def drawn(shapes: dict, per_shape: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def drawings(shapes: dict, per_shape: int, seed: int) -> tuple[list, list[str]]:
     rng = np.random.default_rng(seed)
     images, labels = [], []
-    for index, draw in enumerate(shapes.values()):
+    for label, draw in shapes.items():
         for _ in range(per_shape):
             images.append(render_strokes(place(draw(rng), rng)))
-            labels.append(index)
-    return preprocess_many(images, CONFIG), np.array(labels)
+            labels.append(label)
+    return images, labels
+
+
+def drawn(shapes: dict, per_shape: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = drawings(shapes, per_shape, seed)
+    return preprocess_many(images, CONFIG), np.unique(labels, return_inverse=True)[1]
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +90,54 @@ def test_a_class_with_one_sample_only_cannot_calibrate():
     x, y = drawn(TEST_SHAPES, 1, seed=4)
     option = build_reject_option(x, y, len(TEST_SHAPES), None, np.random.default_rng(0))
     assert option.threshold == NEVER and option.known(x, y).all()
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A default model (default network and training effort) of 8 drawings per test shape."""
+    images, labels = drawings(TEST_SHAPES, 8, seed=10)
+    classifier, _ = fit_classifier(images, labels, ModelSettings(), TrainingConfig())
+    return classifier
+
+
+def test_a_handful_of_drawings_trains_to_high_held_out_accuracy_with_defaults(trained):
+    images, labels = drawings(TEST_SHAPES, 20, seed=11)
+    evaluation = evaluate_classifier(trained, images, labels)
+    assert evaluation.accuracy >= 0.95 and evaluation.known_right >= 0.9
+    assert trained.training["epochs_run"] >= 300  # 24 samples: hundreds of epochs
+
+
+def test_symbols_the_model_never_saw_are_not_known(trained):
+    images, _ = drawings(OTHER_SHAPES, 10, seed=12)
+    answers = [trained.recognize(image, read_text=False) for image in images]
+    assert sum(not answer.known for answer in answers) >= 0.8 * len(answers)
+    assert all(answer.known for answer in (trained.recognize(image, read_text=False, threshold=0)
+                                           for image in images))
+
+
+def test_the_threshold_and_prototypes_round_trip_through_the_model_file(trained, tmp_path):
+    trained.reject.threshold = 0.8125
+    save_model(trained, tmp_path / "m.h5")
+    loaded = load_model(tmp_path / "m.h5")
+    assert loaded.reject_threshold == 0.8125
+    assert np.array_equal(loaded.reject.prototypes, trained.reject.prototypes)
+    assert np.array_equal(loaded.reject.prototype_labels, trained.reject.prototype_labels)
+
+
+def test_a_model_file_without_a_reject_option_loads_and_calls_everything_known(trained, tmp_path):
+    save_model(trained, tmp_path / "old.h5")
+    with h5py.File(tmp_path / "old.h5", "a") as f:
+        del f["reject"]
+    old = load_model(tmp_path / "old.h5")
+    assert old.reject is None and old.reject_threshold == NEVER
+    images, _ = drawings(OTHER_SHAPES, 2, seed=13)
+    answer = old.recognize(images[0], read_text=False)
+    assert answer.known and answer.label in TEST_SHAPES
+
+
+def test_a_damaged_reject_group_is_one_clear_error(trained, tmp_path):
+    save_model(trained, tmp_path / "bad.h5")
+    with h5py.File(tmp_path / "bad.h5", "a") as f:
+        del f["reject/prototype_labels"]
+    with pytest.raises(ModelFileError, match="reject/prototype_labels"):
+        load_model(tmp_path / "bad.h5")

@@ -10,6 +10,8 @@ from model.train import (
     History,
     TrainingConfig,
     TrainingError,
+    patience,
+    planned_epochs,
     split_validation,
     train,
 )
@@ -82,6 +84,33 @@ def test_validation_restores_best_weights_and_early_stopping():
     assert len(result.validation_indices) == 90
 
 
+def test_automatic_effort_makes_enough_steps_for_few_samples_and_few_epochs_for_many():
+    auto = TrainingConfig()
+    assert planned_epochs(auto, batches=1) == 1000  # 36 samples: a thousand steps
+    assert planned_epochs(auto, batches=2) == 500
+    assert planned_epochs(auto, batches=79) == 30  # 5,000 samples: thirty epochs
+    assert planned_epochs(TrainingConfig(epochs=7), batches=1) == 7
+    assert patience(auto, batches=1) == 300 and patience(auto, batches=79) == 10
+    assert patience(TrainingConfig(early_stopping=0), batches=1) == 0
+
+
+def test_without_validation_training_stops_when_the_loss_stops_improving():
+    x, y = three_blobs(300)
+    y[:90] = (y[:90] + 1) % 3  # label noise: the loss levels off well above zero
+    result = train(small_net(), x, y, TrainingConfig(batch_size=300, learning_rate=0.05,
+                                                     schedule="constant", validation_split=0,
+                                                     early_stopping=20))
+    assert result.stopped == "early stopping"
+    assert 20 < result.epochs_run < 1000
+    assert result.history.val_accuracy == []
+
+
+def test_a_time_limit_ends_the_run_after_the_epoch_that_crossed_it():
+    x, y = three_blobs(100)
+    result = train(small_net(), x, y, TrainingConfig(epochs=50, max_seconds=1e-9))
+    assert result.stopped == "time limit" and result.epochs_run == 1
+
+
 def test_divergence_stops_with_a_clear_message_and_keeps_weights_finite():
     x, y = three_blobs(200)
     x *= 1e6
@@ -98,6 +127,8 @@ def test_divergence_stops_with_a_clear_message_and_keeps_weights_finite():
     ({"learning_rate": float("nan")}, "learning rate"),
     ({"optimizer": "rmsprop"}, "optimizer"),
     ({"validation_split": 1.0}, "validation"),
+    ({"max_seconds": -1.0}, "time limit"),
+    ({"max_seconds": float("nan")}, "time limit"),
     ({"schedule": "linear"}, "schedule"),
 ])
 def test_impossible_settings_are_rejected(change, message):
@@ -120,8 +151,8 @@ def test_continued_training_extends_history():
     x, y = three_blobs(100)
     history = History()
     net = small_net()
-    train(net, x, y, TrainingConfig(epochs=2), history=history)
-    train(net, x, y, TrainingConfig(epochs=3), history=history)
+    train(net, x, y, TrainingConfig(epochs=2, validation_split=0.1), history=history)
+    train(net, x, y, TrainingConfig(epochs=3, validation_split=0.1), history=history)
     assert len(history) == 5 and len(history.val_accuracy) == 5
     assert History.from_series(history.series()) == history
 
