@@ -254,7 +254,7 @@ def test_confusion_headers_show_whole_labels(qtbot):
     view = shown(qtbot, ConfusionView(), 240, 300)
     classes = ["triangle", "square", "circle", "star"]
     view.set_evaluation(Evaluation(0.5, 4, dict.fromkeys(classes, 0.5),
-                                   np.eye(4, dtype=np.int64), classes, []))
+                                   np.eye(4, dtype=np.int64), classes, [], 1.0, 0.5))
     QApplication.processEvents()
     header = view.table.horizontalHeader()
     for column, label in enumerate(classes):
