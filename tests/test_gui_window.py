@@ -253,8 +253,9 @@ def test_confusion_headers_show_whole_labels(qtbot):
 
     view = shown(qtbot, ConfusionView(), 240, 300)
     classes = ["triangle", "square", "circle", "star"]
-    view.set_evaluation(Evaluation(0.5, 4, dict.fromkeys(classes, 0.5),
-                                   np.eye(4, dtype=np.int64), classes, [], 1.0, 0.5))
+    view.set_evaluation(Evaluation(accuracy=0.5, n=4, per_class=dict.fromkeys(classes, 0.5),
+                                   confusion=np.eye(4, dtype=np.int64), classes=classes,
+                                   unknown_labels=[], known_rate=1.0, known_right=0.5))
     QApplication.processEvents()
     header = view.table.horizontalHeader()
     for column, label in enumerate(classes):
