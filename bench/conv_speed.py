@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from train_speed import best_rate, mnist
+from train_speed import BATCH, best_rate, mnist, train_torch
 
 from model.network import StaticNetwork
 from model.train import TrainingConfig, train
 
-CONV, HIDDEN, BATCH = (32, 64), 128, 128
+CONV, HIDDEN = (32, 64), 128
 
 
 def charrec_rate(x, y, epochs: int, repeats: int) -> float:
@@ -40,15 +40,7 @@ def torch_rate(x, y, epochs: int, repeats: int) -> float:
                             nn.Conv2d(CONV[0], CONV[1], 3, padding=1), nn.ReLU(),
                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(7 * 7 * CONV[1], HIDDEN),
                             nn.ReLU(), nn.Linear(HIDDEN, 10))
-        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        loss_fn = nn.CrossEntropyLoss()
-        for _ in range(epochs):
-            order = torch.randperm(len(xt))
-            for start in range(0, len(xt), BATCH):
-                idx = order[start:start + BATCH]
-                opt.zero_grad()
-                loss_fn(net(xt[idx]), yt[idx]).backward()
-                opt.step()
+        train_torch(net, xt, yt, epochs)
     return best_rate(run, epochs * len(x), repeats)
 
 

@@ -72,16 +72,23 @@ def torch_rate(x, y) -> float | None:
         torch.manual_seed(0)
         net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], HIDDEN), torch.nn.ReLU(),
                                   torch.nn.Linear(HIDDEN, 10))
-        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        loss_fn = torch.nn.CrossEntropyLoss()
-        for _ in range(EPOCHS):
-            order = torch.randperm(len(xt))
-            for start in range(0, len(xt), BATCH):
-                idx = order[start:start + BATCH]
-                opt.zero_grad()
-                loss_fn(net(xt[idx]), yt[idx]).backward()
-                opt.step()
+        train_torch(net, xt, yt, EPOCHS)
     return best_rate(run, EPOCHS * len(x))
+
+
+def train_torch(net, xt, yt, epochs: int) -> None:
+    """Adam (lr 1e-3) on cross-entropy, shuffled batches of BATCH: charrec's own training loop."""
+    import torch
+
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        order = torch.randperm(len(xt))
+        for start in range(0, len(xt), BATCH):
+            idx = order[start:start + BATCH]
+            opt.zero_grad()
+            loss_fn(net(xt[idx]), yt[idx]).backward()
+            opt.step()
 
 
 def gemm_gflops(n: int = 1024) -> float:
