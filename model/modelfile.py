@@ -167,7 +167,8 @@ def _check_stored_weights(group: h5py.Group) -> None:
 def _write_reject(group: h5py.Group, reject: RejectOption) -> None:
     group.attrs["method"] = REJECT_METHOD
     group.attrs["threshold"] = reject.threshold
-    group.create_dataset("prototypes", data=reject.prototypes.astype(np.float16))
+    group.create_dataset("prototypes", data=reject.prototypes.astype(np.float16),
+                         compression="gzip", shuffle=True)
     group.create_dataset("prototype_labels", data=reject.prototype_labels.astype(np.int32))
 
 
