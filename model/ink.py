@@ -28,6 +28,7 @@ FRAME_DEPTH_SHARE = 0.03
 TEXTURE_GRID = 5
 TEXTURE_SHARE = 0.03
 MIN_TEXTURE_SIDE = 48
+TEXTURE_RUNS = 6  # fewest strokes a texture crosses per row and per column, on average
 # Paper whose levels spread over more than this share of the ink's contrast is unevenly lit
 # (or noisy): its background is divided out first (model.paper.flatten).
 UNEVEN_PAPER = 0.2
@@ -194,7 +195,10 @@ def ink_map_u8(grey: np.ndarray) -> np.ndarray:
 def _check_not_texture(ink: np.ndarray) -> None:
     """Raise EmptyGlyphError if ink covers the whole map (H, W) evenly, as texture does: every
     tile of a ``TEXTURE_GRID`` square grid holds at least ``TEXTURE_SHARE`` ink (a glyph or a
-    line of text leaves some tiles blank). Maps under ``MIN_TEXTURE_SIDE`` are not tested."""
+    line of text leaves some tiles blank) and a row or a column crosses on average at least
+    ``TEXTURE_RUNS`` strokes (a bold glyph cropped to its frame fills every tile too, but a line
+    through it crosses only a few).
+    Maps under ``MIN_TEXTURE_SIDE`` are not tested."""
     h, w = ink.shape
     if min(h, w) < MIN_TEXTURE_SIDE:
         return
@@ -203,9 +207,16 @@ def _check_not_texture(ink: np.ndarray) -> None:
     th, tw = sample.shape[0] // TEXTURE_GRID, sample.shape[1] // TEXTURE_GRID
     tiles = sample[:th * TEXTURE_GRID, :tw * TEXTURE_GRID].reshape(
         TEXTURE_GRID, th, TEXTURE_GRID, tw).sum(axis=(1, 3), dtype=np.uint32)
-    if tiles.min() >= TEXTURE_SHARE * 255 * th * tw:
+    if (tiles.min() >= TEXTURE_SHARE * 255 * th * tw
+            and min(_mean_runs(ink > 0), _mean_runs((ink > 0).T)) >= TEXTURE_RUNS):
         raise EmptyGlyphError("no characters found: the image is texture all over, with no "
                               "glyph standing out")
+
+
+def _mean_runs(mask: np.ndarray) -> float:
+    """Runs of True per row of a bool mask (H, W), on average."""
+    starts = np.count_nonzero(mask[:, 1:] & ~mask[:, :-1]) + np.count_nonzero(mask[:, 0])
+    return starts / len(mask)
 
 
 def check_mass(mass: float, pixels: int) -> None:

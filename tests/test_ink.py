@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from model.builtin import builtin_path
 from model.components import component_runs, components, run_pixels
 from model.images import EmptyGlyphError
-from model.ink import to_ink
+from model.ink import TEXTURE_SHARE, to_ink
 from model.modelfile import load_model
 from model.preprocess import normalize_glyph
 from model.strokes import Stroke, render_strokes
@@ -158,6 +158,16 @@ def test_an_image_that_is_all_texture_has_no_characters(texture):
         image = np.clip(128 + 60 * np.sin(x / 3.0 + y / 5.0) + noise, 0, 255).astype(np.uint8)
     with pytest.raises(EmptyGlyphError, match=r"^no characters found"):
         to_ink(image)
+
+
+def test_a_bold_glyph_filling_its_frame_is_not_texture():
+    image = Image.new("L", (64, 64), 0)
+    ImageDraw.Draw(image).line([(6, 6), (58, 6), (6, 20), (58, 32), (6, 44), (58, 58)],
+                               fill=255, width=9, joint="curve")
+    ink = to_ink(image)
+    tiles = ink[:60, :60].reshape(5, 12, 5, 12).mean(axis=(1, 3))
+    assert tiles.min() > TEXTURE_SHARE  # every tile is inked, as in a texture
+    assert ink.sum() > 1000
 
 
 def flood_fill_count(mask: np.ndarray) -> int:
