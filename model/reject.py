@@ -99,7 +99,7 @@ def _best_similarity(query: np.ndarray, prototypes: np.ndarray, prototype_labels
     out = np.empty(len(query), np.float32)
     for start in range(0, len(query), CHUNK):
         block = slice(start, start + CHUNK)
-        sims = query[block] @ prototypes.T.astype(np.float32)
+        sims = query[block] @ prototypes.T
         sims[prototype_labels[None, :] != labels[block, None]] = 0
         if exclude is not None:
             sims[sources[None, :] == exclude[block, None]] = 0
@@ -113,8 +113,9 @@ class RejectOption:
 
     Attributes
     ----------
-    prototypes : ndarray of shape (m, d), float16
-        Unit-length :func:`features` of distorted training samples.
+    prototypes : ndarray of shape (m, d)
+        Unit-length :func:`features` of distorted training samples, rounded to float16 (what
+        files store) and kept as float32, so that comparing an input costs one small GEMM.
     prototype_labels : ndarray of shape (m,), int
         The class index of every prototype.
     threshold : float
@@ -128,6 +129,8 @@ class RejectOption:
 
     def __post_init__(self) -> None:
         self.threshold = check_threshold(self.threshold)
+        # float16 precision, as files store them, held as float32 for the GEMM
+        self.prototypes = np.asarray(self.prototypes, np.float16).astype(np.float32)
         if len(self.prototypes) != len(self.prototype_labels):
             raise ValueError(f"{len(self.prototypes)} prototypes but "
                              f"{len(self.prototype_labels)} prototype labels")
@@ -213,5 +216,4 @@ def build_reject_option(x: np.ndarray, labels: np.ndarray, n_classes: int,
         # prototypes to the next than the 1% quantile of a few dozen values (their minimum).
         z = NormalDist().inv_cdf(accept_share)
         threshold = float(np.clip(np.mean(sims) - z * np.std(sims), 0, 1))
-    return RejectOption(prototypes.astype(np.float16), prototype_labels.astype(np.int32),
-                        threshold)
+    return RejectOption(prototypes, prototype_labels.astype(np.int32), threshold)
