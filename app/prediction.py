@@ -150,9 +150,10 @@ class PredictionPanel(QWidget):
         self.message.setText(text)
         self._stack.setCurrentIndex(0)
 
-    def show_recognition(self, result: Recognition) -> None:
+    def show_recognition(self, result: Recognition, drawn: bool = False) -> None:
         """The best label large; for several characters, the text read, with the whole image
-        as one character below it (the top 5 and the network's view are of that)."""
+        as one character below it (the top 5 and the network's view are of that). ``drawn``:
+        the image is only strokes on a blank canvas (see :class:`SeenView`)."""
         line = result.reading is not None
         closest = not line and not result.known  # only the closest labels: none is it
         if line or closest:
@@ -192,7 +193,7 @@ class PredictionPanel(QWidget):
                 value.setText(f"{probability:.1%}")
         size = result.seen.shape[0]
         self.seen.setPixmap(ink_pixmap(result.seen, max(1, SEEN_SIDE // size)))
-        self.seen_view.show_recognition(result)
+        self.seen_view.show_recognition(result, drawn)
         self._stack.setCurrentIndex(1)
 
     def showing_message(self) -> bool:

@@ -64,6 +64,7 @@ class LivePredictor(QObject):
             self.panel.show_message(BLANK)
         else:
             try:
-                self.panel.show_recognition(self.classifier.recognize(image))
+                self.panel.show_recognition(self.classifier.recognize(image),
+                                            drawn=self.canvas.drawing.background is None)
             except EmptyGlyphError:
                 self.panel.show_message(TOO_LITTLE)

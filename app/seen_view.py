@@ -20,7 +20,8 @@ BOX_COLOUR = QColor("#d03030")
 class SeenView(QWidget):
     """Two pictures side by side: the image with a box around every glyph read from it, and
     the cleaned ink map (paper white, ink black) every later step reads - the same boxes over
-    it. Hidden when a recognition carries no ink map."""
+    it. Hidden when a recognition carries no ink map, and for a single character drawn on a
+    blank canvas, whose image, ink and box only repeat the drawing."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,8 +41,9 @@ class SeenView(QWidget):
         self.setLayout(pictures)
         self.setVisible(False)
 
-    def show_recognition(self, result: Recognition) -> None:
-        if result.ink is None or result.image is None:
+    def show_recognition(self, result: Recognition, drawn: bool = False) -> None:
+        """Show ``result``; ``drawn`` says its image is only strokes drawn on the canvas."""
+        if result.ink is None or result.image is None or (drawn and len(result.glyphs) <= 1):
             self.setVisible(False)
             return
         image = result.image if isinstance(result.image, Image.Image) else Image.fromarray(

@@ -103,6 +103,7 @@ def test_drawing_updates_the_prediction_live(qtbot, window):
     assert sorted(names) == sorted(SHAPES)
     assert panel.rows[0][1].value() > 500
     assert not panel.seen.pixmap().isNull()
+    assert not panel.seen_view.isVisible()  # one drawn character: its image would repeat it
     window.action_set.clear.trigger()
     qtbot.waitUntil(panel.showing_message, timeout=2000)
     draw_shape(window.canvas, "o")
@@ -196,6 +197,7 @@ def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, mo
     assert prediction(qtbot, window) == "|"
     assert window.canvas.drawing.background is not None
     assert not window.prediction.reading.isVisible()
+    assert window.prediction.seen_view.isVisible()  # the image and its ink map
 
     row = Image.new("L", (600, 200), 255)
     for i, label in enumerate("|o-"):
