@@ -207,8 +207,10 @@ def _check_not_texture(ink: np.ndarray) -> None:
     th, tw = sample.shape[0] // TEXTURE_GRID, sample.shape[1] // TEXTURE_GRID
     tiles = sample[:th * TEXTURE_GRID, :tw * TEXTURE_GRID].reshape(
         TEXTURE_GRID, th, TEXTURE_GRID, tw).sum(axis=(1, 3), dtype=np.uint32)
-    if (tiles.min() >= TEXTURE_SHARE * 255 * th * tw
-            and min(_mean_runs(ink > 0), _mean_runs((ink > 0).T)) >= TEXTURE_RUNS):
+    if tiles.min() < TEXTURE_SHARE * 255 * th * tw:
+        return
+    mask = ink > 0
+    if min(_mean_runs(mask), _mean_runs(mask.T)) >= TEXTURE_RUNS:
         raise EmptyGlyphError("no characters found: the image is texture all over, with no "
                               "glyph standing out")
 
