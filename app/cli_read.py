@@ -131,8 +131,11 @@ def run_info(args) -> int:
     if "best_val_accuracy" in info:
         trained += f", best validation accuracy {info['best_val_accuracy']:.1%}"
     print(trained)
-    print(f"  rejects     below similarity {info['reject_threshold']:.3f}"
-          if info["reject_threshold"] else "  rejects     nothing (no reject option)")
+    rejects = (f"below similarity {info['reject_threshold']:.3f}"
+               if info["reject_threshold"] else "nothing (no reject option)")
+    if info["reject_threshold"] and info["background_output"]:
+        rejects += ", and what its 'none of these' output takes"
+    print(f"  rejects     {rejects}")
     last = info.get("training", {})
     if "n_samples" in last:
         print(f"  last run    {plural(last['n_samples'], 'sample')}, "

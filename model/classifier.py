@@ -13,6 +13,10 @@ from .recognition import TOP_K, Recognition, recognize
 from .reject import NEVER, RejectOption, check_threshold
 from .train import History
 
+# An input whose "none of these" output (see Classifier.background) takes at least this share
+# of the probability is not one of the labels.
+BACKGROUND_SHARE = 0.5
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -51,10 +55,12 @@ class Classifier:
     name: str = "untitled"
     created: str = field(default_factory=now_iso)
     reject: RejectOption | None = None
+    background: bool = False
 
     def __post_init__(self) -> None:
-        if len(self.labels) != self.network.n_classes:
-            raise ValueError(f"{len(self.labels)} labels for a network with "
+        if len(self.labels) + self.background != self.network.n_classes:
+            extra = " and a background output" if self.background else ""
+            raise ValueError(f"{len(self.labels)} labels{extra} for a network with "
                              f"{self.network.n_classes} outputs")
         if len(set(self.labels)) != len(self.labels):
             raise ValueError("class labels must be unique")
@@ -63,18 +69,24 @@ class Classifier:
                              f"network takes {self.network.n_inputs}")
 
     def predict_vectors(self, vectors: np.ndarray) -> np.ndarray:
-        """Probabilities (n, n_classes) for preprocessed input vectors (n, n_inputs)."""
-        return self.network(vectors)
+        """Probabilities (n, len(labels)) for preprocessed input vectors (n, n_inputs); with a
+        :attr:`background` output, what is missing from a row's sum is its share."""
+        probs = self.network(vectors)
+        return probs[:, :len(self.labels)] if self.background else probs
 
     def known(self, vectors: np.ndarray, probs: np.ndarray,
               threshold: float | None = None) -> np.ndarray:
         """(n,) bool: whether each input (n, n_inputs), with probabilities ``probs``
         (n, n_classes), is one of the labels at ``threshold`` (default: the model's own)."""
-        if threshold is not None:
-            threshold = check_threshold(threshold)
-        if self.reject is None:
-            return np.ones(len(vectors), bool)
-        return self.reject.known(vectors, probs.argmax(axis=1), threshold)
+        threshold = self.reject_threshold if threshold is None else check_threshold(threshold)
+        known = np.ones(len(vectors), bool)
+        if threshold == NEVER:
+            return known
+        if self.reject is not None:
+            known &= self.reject.known(vectors, probs.argmax(axis=1), threshold)
+        if self.background:
+            known &= 1 - probs.sum(axis=1) < BACKGROUND_SHARE
+        return known
 
     @property
     def reject_threshold(self) -> float:
@@ -107,6 +119,7 @@ class Classifier:
             "created": self.created,
             "epochs_trained": len(history),
             "reject_threshold": self.reject_threshold,
+            "background_output": self.background,
         }
         if len(history):
             summary["final_loss"] = history.loss[-1]

@@ -161,7 +161,8 @@ class ModelSettings:
 def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
                    config: TrainingConfig, *, init: Classifier | None = None,
                    name: str = "untitled", progress: Callable[[Progress], None] | None = None,
-                   cancel: CancelToken | None = None) -> tuple[Classifier, TrainingResult]:
+                   cancel: CancelToken | None = None, background: str | None = None
+                   ) -> tuple[Classifier, TrainingResult]:
     """Train a classifier on labelled images.
 
     Parameters
@@ -180,6 +181,10 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     name : str, default "untitled"
     progress, cancel
         Passed on to :func:`model.train.train`.
+    background : str, optional
+        A label of ``labels`` that is no class but "none of these" (other characters,
+        scribbles): its samples train an extra last output (:attr:`Classifier.background`) and
+        make no prototypes. A model continued from one with that output keeps it.
 
     Returns
     -------
@@ -199,7 +204,7 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     except ValueError as exc:
         raise TrainingError(str(exc)) from None
     labels = [str(label) for label in labels]
-    present = sorted(set(labels))
+    present = sorted(set(labels) - {background})
     if not labels:
         raise TrainingError("there are no samples to train on")
     if len(present) < 2:
@@ -212,17 +217,23 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     rng = np.random.default_rng(config.seed)
     if init is None:
         classes = present
+        has_background = background is not None
+        outputs = len(classes) + has_background
         try:
-            check_network_size(settings.size_config(preprocess_config.n_inputs, len(classes)))
+            check_network_size(settings.size_config(preprocess_config.n_inputs, outputs))
         except ValueError as exc:
             raise TrainingError(str(exc)) from None
-        network = settings.build_network(preprocess_config.n_inputs, len(classes), rng)
+        network = settings.build_network(preprocess_config.n_inputs, outputs, rng)
         history = History()
     else:
         classes = [*init.labels, *(label for label in present if label not in init.labels)]
-        network = _copy_network(init.network, len(classes), rng)
+        has_background = init.background or background is not None
+        network = _copy_network(init.network, len(classes) + has_background, rng,
+                                init.background)
         history = History.from_series(init.history.series())
     index = {label: i for i, label in enumerate(classes)}
+    if background is not None:
+        index[background] = len(classes)  # the background output comes last
     y = np.array([index[label] for label in labels], dtype=np.int64)
     augment = (Augmenter(settings.augment_config, preprocess_config.size)
                if settings.augment else None)
@@ -234,6 +245,7 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     # Prototypes are distorted copies even when training is not: a few exact samples are too
     # narrow a memory of what a label looks like.
     distort = augment or Augmenter(settings.augment_config, preprocess_config.size)
+    trained_on &= y < len(classes)  # background samples are no label's prototypes
     reject = _reject_option(x[trained_on], y[trained_on], len(classes), distort, rng, init)
     training = {
         "config": config.to_dict(),
@@ -250,7 +262,7 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
     }
     created = init.created if init is not None else now_iso()
     classifier = Classifier(network, classes, preprocess_config, history, training, name,
-                            created, reject)
+                            created, reject, has_background)
     return classifier, result
 
 
@@ -332,14 +344,22 @@ def _check_better_than_chance(outcome: FitOutcome, labels: list[str]) -> None:
                             "may help)")
 
 
-def _copy_network(network, n_classes: int, rng: np.random.Generator):
-    """A copy of ``network`` with ``n_classes`` outputs: the known classes keep their weights.
+def _copy_network(network, n_classes: int, rng: np.random.Generator, background: bool):
+    """A copy of ``network`` with ``n_classes`` outputs: the known classes keep their weights,
+    and a ``background`` output (the last) stays last.
 
     New output units start with fresh random weights from ``rng``.
     """
     copy = network_from_config({**network.config(), "n_classes": n_classes}, rng)
     new_weights = copy.named_weights()
-    for layer, arrays in network.named_weights().items():
+    old_weights = network.named_weights()
+    output_layer = list(old_weights)[-1]  # its arrays' last axis is the output unit
+    for layer, arrays in old_weights.items():
         for key, old in arrays.items():
-            new_weights[layer][key][tuple(slice(0, n) for n in old.shape)] = old
+            new = new_weights[layer][key]
+            if background and layer == output_layer:
+                new[..., :old.shape[-1] - 1] = old[..., :-1]
+                new[..., -1] = old[..., -1]
+            else:
+                new[tuple(slice(0, n) for n in old.shape)] = old
     return copy

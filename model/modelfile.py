@@ -53,6 +53,7 @@ def save_model(classifier: Classifier, path: str | os.PathLike) -> None:
         f.attrs["architecture"] = json.dumps(classifier.network.config())
         f.attrs["preprocess"] = json.dumps(classifier.preprocess.to_dict())
         f.attrs["training"] = json.dumps(classifier.training)
+        f.attrs["background_output"] = classifier.background
         f.create_dataset("labels", data=classifier.labels, dtype=STRING)
         weights = f.create_group("weights")
         named = classifier.network.named_weights()
@@ -116,9 +117,13 @@ def _read(f: h5py.File, name: str) -> Classifier:
         raise ModelFileError(f"{name} has invalid preprocessing settings: "
                              f"{first_line(exc)}") from None
     _read_weights(f["weights"], network, name)
-    if len(labels_data) != network.n_classes:
-        raise ModelFileError(f"{name} has {len(labels_data)} labels but its output layer has "
-                             f"{network.n_classes} units")
+    background = f.attrs.get("background_output", False)  # files before it had none
+    if not isinstance(background, (bool, np.bool_)):
+        raise ModelFileError(f"{name}: the attribute 'background_output' must be true or false")
+    if len(labels_data) + background != network.n_classes:
+        extra = " and a background output" if background else ""
+        raise ModelFileError(f"{name} has {len(labels_data)} labels{extra} but its output "
+                             f"layer has {network.n_classes} units")
     labels = list(labels_data.asstr()[()])
     try:
         check_stored_labels(labels, f"{name}: class")
@@ -131,7 +136,7 @@ def _read(f: h5py.File, name: str) -> Classifier:
         return Classifier(network, labels, preprocess, history,
                           json.loads(f.attrs.get("training", "{}")),
                           str(f.attrs.get("name", Path(name).stem)),
-                          str(f.attrs.get("created", "")), reject)
+                          str(f.attrs.get("created", "")), reject, bool(background))
     except ValueError as exc:
         raise ModelFileError(f"{name}: {exc}") from None
 

@@ -88,3 +88,10 @@ def place(curves: list[Curve], rng: np.random.Generator, *, tremor: float = 0.01
     lo, hi = allpts.min(0), allpts.max(0)
     offset = [rng.uniform(margin - lo[i], CANVAS_SIZE - margin - hi[i]) for i in range(2)]
     return [Stroke(points=(p + offset).astype(np.float32), width=pen) for p in placed]
+
+
+def scribble(rng: np.random.Generator) -> list[Curve]:
+    """A random zigzag of 5 to 9 corners anywhere in the unit box: a shape that is no
+    character, for teaching a model what is none of its labels."""
+    corners = rng.uniform((-0.2, 0.0), (0.8, 1.0), (int(rng.integers(5, 10)), 2))
+    return [line(*map(tuple, corners))]
