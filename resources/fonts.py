@@ -17,7 +17,7 @@ import numpy as np
 from fontTools.ttLib import TTFont, TTLibError
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from model.preprocess import EmptyGlyphError, PreprocessConfig, preprocess
+from model.preprocess import EmptyGlyphError, PreprocessConfig, normalize_glyph
 
 PRINTED_PACKAGES = (
     "fonts-liberation", "fonts-liberation2", "fonts-freefont-ttf", "fonts-texgyre",
@@ -44,6 +44,11 @@ MAX_STYLES = 6
 CANVAS = 128
 # A rendering whose darkest pixel is lighter than this holds no glyph.
 INK_LEVEL = 128
+# A distorted rendering is kept when its network input, blurred, has at least this cosine
+# similarity to the clean rendering's: below it, blur and thinning have erased strokes (an "M"
+# left as two bars, an "A" as one) and the image no longer shows its label.
+FAITHFUL = 0.8
+FAITHFUL_BLUR = 1.5
 POINT_SIZE = 64
 
 
@@ -148,19 +153,29 @@ def render_glyph(path: str, char: str, rng: np.random.Generator | None) -> Image
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
-def readable(image: Image.Image) -> bool:
-    """Whether preprocessing finds a glyph in ``image`` (it is not blank or without contrast)."""
+def _blurred_input(image: Image.Image) -> np.ndarray:
+    """(size * size,) float32: ``image``'s network input, blurred by :data:`FAITHFUL_BLUR`."""
+    pixels = normalize_glyph(image, PreprocessConfig())
+    blurred = Image.fromarray((pixels * 255).astype(np.uint8)).filter(
+        ImageFilter.GaussianBlur(FAITHFUL_BLUR))
+    return np.asarray(blurred, np.float32).ravel()
+
+
+def faithful(variant: Image.Image, plain: Image.Image) -> bool:
+    """Whether the distorted rendering ``variant`` still shows the glyph of the clean ``plain``
+    (see :data:`FAITHFUL`); a blank one does not."""
     try:
-        preprocess(image, PreprocessConfig())
+        a, b = _blurred_input(variant), _blurred_input(plain)
     except EmptyGlyphError:
         return False
-    return True
+    return float(a @ b) >= FAITHFUL * float(np.linalg.norm(a) * np.linalg.norm(b))
 
 
 def glyph_set(families: dict[str, list[str]], chars: str, variants: int, seed: int,
               clean: bool = True) -> tuple[list[Image.Image], list[str]]:
     """Glyphs of ``chars`` in every font of ``families``: one clean (if ``clean``) and
-    ``variants`` distorted renderings each; a font's empty glyphs are skipped."""
+    ``variants`` distorted renderings each, those that stay :func:`faithful`; a font's empty
+    glyphs are skipped."""
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for paths in families.values():
@@ -174,7 +189,7 @@ def glyph_set(families: dict[str, list[str]], chars: str, variants: int, seed: i
                     labels.append(char)
                 for _ in range(variants):
                     variant = render_glyph(path, char, rng)
-                    if readable(variant):  # blur and thinning can erase a hairline font
+                    if faithful(variant, plain):
                         images.append(variant)
                         labels.append(char)
     return images, labels
