@@ -6,11 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bench.canvas_digits import make_set
 from model.builtin import BUILTIN_NAMES, builtin_path, default_model_path, resolve_model
 from model.modelfile import load_model
 from model.preprocess import load_image
+from model.sketch import place, scribble
+from model.strokes import render_strokes
+
+from .test_reject import OTHER_SHAPES, TEST_SHAPES, drawings
 
 GLYPHS = Path(__file__).resolve().parent / "data" / "glyphs"
 CLASSES = {"digits": list(string.digits),
@@ -50,3 +56,19 @@ def test_predict_without_a_model_uses_the_digits_model():
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert [p["label"] for p in out["predictions"]] == ["4", "7"]
+
+
+def test_the_digits_model_refuses_letters_and_scribbles_and_knows_digits():
+    classifier = load_model(builtin_path("digits"))
+    assert classifier.background
+    letters, _ = drawings({**TEST_SHAPES, **OTHER_SHAPES}, 10, seed=31)
+    rng = np.random.default_rng(32)
+    scribbles = [render_strokes(place(scribble(rng), rng)) for _ in range(20)]
+    refused = [not classifier.recognize(image, read_text=False).known
+               for image in [*letters, *scribbles]]
+    assert np.mean(refused) >= 0.8
+    digits = [load_image(path) for path in sorted(GLYPHS.glob("drawn-*.png"))]
+    assert all(classifier.recognize(image, read_text=False).known for image in digits)
+    results = [(classifier.recognize(image, read_text=False), label)  # pen-drawn, plain "1"s too
+               for image, label in make_set(6, 41)]
+    assert np.mean([r.known and r.top[0][0] == label for r, label in results]) >= 0.95
