@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .glyph import normalize_ink
+from .glyph import PreprocessConfig, normalize_ink
 from .images import EmptyGlyphError, ImageLike
 from .ink import to_float, work_ink
 from .lines import cut_candidates, deslant, estimate_slant, split_lines
@@ -154,17 +154,49 @@ def _atoms(upright: np.ndarray, height: float) -> list[tuple[int, int, int, floa
     return sorted(atoms)
 
 
-def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
-                   ) -> list[tuple[Glyph, Box]]:
-    """The glyphs of one line's ink map, each with its box in the upright (deslanted) line."""
+@dataclass(frozen=True)
+class LineCandidates:
+    """Every glyph the reader considers in one line: runs of neighbouring atoms (pieces of ink
+    cut at candidate cuts) and their network inputs.
+
+    Attributes
+    ----------
+    upright : numpy.ndarray of shape (h, w), float32
+        The line's ink map with its italic slant undone (model.lines.deslant).
+    slant, offset : float
+        The shear that made ``upright``.
+    height : float
+        The line's glyph height (90th percentile of its pieces' heights).
+    pieces : list of Box
+        The pieces of ink of ``upright``.
+    atoms : list of (left, right, piece, cut cost)
+        Column spans of the pieces cut at candidate cuts, left to right.
+    spans : list of (i, j, Box)
+        Candidate glyphs: atoms ``i`` to ``j - 1`` and their tight box in ``upright``.
+    vectors : numpy.ndarray of shape (len(spans), n_inputs), float32
+        The network input of every span.
+    """
+
+    upright: np.ndarray
+    slant: float
+    offset: float
+    height: float
+    pieces: list[Box]
+    atoms: list[tuple[int, int, int, float]]
+    spans: list[tuple[int, int, Box]]
+    vectors: np.ndarray
+
+
+def line_candidates(line: np.ndarray, preprocess: PreprocessConfig) -> LineCandidates | None:
+    """The candidate glyphs of one line's ink map (h, w), float32; None if it holds none."""
     slant = estimate_slant(line)
     upright, offset = deslant(line, slant)
     pieces = ink_pieces(upright)
     if not pieces:
-        return []
+        return None
     height = float(np.percentile([b[3] - b[1] for b in pieces], 90))
     atoms = _atoms(upright, height)
-    spans, crops = [], []
+    spans, vectors = [], []
     for i in range(len(atoms)):
         for j in range(i + 1, min(i + MAX_JOIN, len(atoms)) + 1):
             if j > i + 1 and atoms[j - 1][0] - atoms[j - 2][1] > JOIN_GAP * height:
@@ -172,22 +204,29 @@ def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
             box = _tight(upright, (atoms[i][0], 0, atoms[j - 1][1], upright.shape[0]))
             if box[2] - box[0] > 2.5 * height:
                 break
+            try:
+                vectors.append(normalize_ink(crop(upright, box), preprocess).ravel())
+            except EmptyGlyphError:
+                continue
             spans.append((i, j, box))
-            crops.append(crop(upright, box))
-    vectors, usable = [], []
-    for span, piece in zip(spans, crops, strict=True):
-        try:
-            vectors.append(normalize_ink(piece, classifier.preprocess).ravel())
-            usable.append(span)
-        except EmptyGlyphError:
-            continue
-    if not usable:
+    if not spans:
+        return None
+    return LineCandidates(upright, slant, offset, height, pieces, atoms, spans,
+                          np.stack(vectors))
+
+
+def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
+                   ) -> list[tuple[Glyph, Box]]:
+    """The glyphs of one line's ink map, each with its box in the upright (deslanted) line."""
+    found = line_candidates(line, classifier.preprocess)
+    if found is None:
         return []
-    probs = classifier.predict_vectors(np.stack(vectors))
-    probs = _shape_weighted(probs, [box for _, _, box in usable], pieces, height,
-                            classifier.labels)
+    atoms = found.atoms
+    probs = classifier.predict_vectors(found.vectors)
+    probs = _shape_weighted(probs, [box for _, _, box in found.spans], found.pieces,
+                            found.height, classifier.labels)
     best = {0: (0.0, [])}
-    for (i, j, box), p in sorted(zip(usable, probs, strict=True), key=lambda t: t[0][1]):
+    for (i, j, box), p in sorted(zip(found.spans, probs, strict=True), key=lambda t: t[0][1]):
         if i not in best:
             continue
         pieces = len({atom[2] for atom in atoms[i:j]})
@@ -196,7 +235,8 @@ def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
         if j not in best or score > best[j][0]:
             best[j] = (score, [*best[i][1], (box, p)])
     end = max(best)  # all atoms, unless the last ones could not be read
-    return [(Glyph(_unslanted(box, slant, offset), classifier.top(p / p.sum(), k)), box)
+    return [(Glyph(_unslanted(box, found.slant, found.offset),
+                   classifier.top(p / p.sum(), k)), box)
             for box, p in best[end][1]]
 
 
