@@ -52,6 +52,7 @@ SHAPE_PENALTY = 3.0
 AS_DIGIT = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1", "S": "5",
             "s": "5", "Z": "2", "z": "2", "B": "8"}
 AS_LETTER = {"0": "O", "1": "l", "5": "S", "2": "Z", "8": "B"}
+TALL_BARS = set("Il1|")
 
 Box = tuple[int, int, int, int]
 
@@ -333,10 +334,10 @@ def _in_context(word: list[str], labels: set[str]) -> list[str]:
     if digits > letters:
         table = AS_DIGIT
     elif letters > digits:
-        capitals = sum(c.isupper() for c in word) > len(word) / 2
+        # The l/I/1 look-alikes themselves do not vote on the word's case.
+        voters = [c for c in word if c not in TALL_BARS] or word
+        capitals = sum(c.isupper() for c in voters) > len(voters) / 2
         table = {**AS_LETTER, **({"1": "I", "l": "I"} if capitals else {"I": "l"})}
-        if not capitals and word and word[0] in "Il1" and len(word) > 1:
-            table = {**table, "I": "l"}
     else:
         return word
     return [table[c] if c in table and table[c] in labels else c for c in word]

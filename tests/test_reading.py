@@ -1,12 +1,15 @@
 """Reading a line of characters through Classifier.recognize: glyph order, spaces, and case from
 glyph height."""
 
+import string
+
 import pytest
 from PIL import Image
 
 from model.builtin import builtin_path
 from model.modelfile import load_model
 from model.preprocess import EmptyGlyphError
+from model.reading import _in_context
 from tests.glyphs import text_image
 
 
@@ -22,6 +25,13 @@ def test_words_spaces_and_case_are_read(printed, text):
     assert len(reading.glyphs) == len(text.replace(" ", ""))
     lefts = [g.box[0] for g in reading.glyphs]
     assert lefts == sorted(lefts)
+
+
+@pytest.mark.parametrize(("read", "meant"), [("HeIIo", "Hello"), ("WlTH", "WITH"),
+                                             ("2O25", "2025"), ("III", "III")])
+def test_look_alikes_take_the_kind_and_case_of_their_word(read, meant):
+    labels = set(string.ascii_letters + string.digits)
+    assert "".join(_in_context(list(read), labels)) == meant
 
 
 def test_without_a_size_reference_the_case_is_left_to_the_network(printed):
