@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageFont
 
 from model.builtin import builtin_path
 from model.modelfile import load_model
@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "resources")]
 
 import build_models  # noqa: E402
+from line_pieces import render_line  # noqa: E402
 
 VOCABULARY = ("the quick brown fox jumps over lazy dog quartz zebra street hello world jinx box "
          "jump pack my with five dozen liquor jugs sphinx black vow waltz nymph glib crwth "
@@ -49,21 +50,6 @@ def sentence(rng: np.random.Generator) -> str:
         word = str(rng.choice(WORDS))
         words.append(word.upper() if kind < 0.3 else word.capitalize() if kind < 0.55 else word)
     return " ".join(words)
-
-
-def render(text: str, font: ImageFont.FreeTypeFont, squeeze: float) -> Image.Image:
-    """``text`` in ``font``, letter by letter, each advance shortened by ``squeeze`` of the
-    font size (touching letters when positive)."""
-    size = font.size
-    width = int(font.getlength(text)) + 2 * size
-    image = Image.new("L", (width, int(size * 2)), 255)
-    draw = ImageDraw.Draw(image)
-    x = size / 2
-    for char in text:
-        draw.text((x, size * 0.4), char, font=font, fill=0)
-        x += font.getlength(char) - (squeeze * size if char != " " else 0)
-    return image.crop((0, 0, int(x + size / 2), image.height)).filter(
-        ImageFilter.GaussianBlur(0.6))
 
 
 def held_out_fonts(classifier) -> dict[str, list[str]]:
@@ -91,7 +77,7 @@ def lines(fonts: dict[str, list[str]], per_font: int, seed: int
                 font = ImageFont.truetype(path, int(rng.integers(26, 45)))
                 text = sentence(rng)
                 squeeze = 0.06 if rng.random() < 0.3 else 0.0
-                out.append((render(text, font, squeeze), text))
+                out.append((render_line(text, font, squeeze)[0], text))
     return out
 
 
