@@ -40,7 +40,7 @@ JOIN_GAP = 0.12    # ... fewer than this share of the line height apart
 WIDE, WIDER, WIDE_LABELS = 0.9, 1.6, set("MWmw")
 WIDE_PENALTY = 2.0
 JOIN_PENALTY = 1.5  # log-probability a glyph made of several separate pieces of ink costs
-CUT_PENALTY = 0.3   # log-probability cutting a piece of ink costs (at a projection minimum)
+CUT_PENALTY = 1.5   # log-probability cutting a piece of ink costs (at a projection minimum)
 NOTCH_PENALTY = 1.5  # ... at a notch in its outline only (M, W have them too)
 # Letters that stay between the baseline and the x-height, and letters that go below it: a
 # piece of ink reaching the ascender line is not one of the first, nor one going well below
