@@ -33,7 +33,7 @@ SPACE_GAP = 0.3    # without a clear gap distribution, a gap wider than this sha
 MIN_SPACE = 0.12   # capital height is a space; never one narrower than MIN_SPACE of it
 LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is lower case
 INK_LEVEL = 0.25   # ink map values that count when measuring a glyph's extent
-MAX_JOIN = 4       # a glyph is made of at most this many neighbouring pieces ...
+MAX_JOIN = 5       # a glyph is made of at most this many neighbouring pieces ...
 JOIN_GAP = 0.12    # ... fewer than this share of the line height apart
 # A glyph wider than WIDE line heights (WIDER for the WIDE_LABELS) loses WIDE_PENALTY of
 # log-probability per line height of excess width.
@@ -47,7 +47,7 @@ NOTCH_PENALTY = 1.5  # ... at a notch in its outline only (M, W have them too)
 # the baseline anything but one of the second (they lose SHAPE_PENALTY of log-probability).
 X_HEIGHT_ONLY = set("acemnorsuvwxz")
 DESCENDING = set("gjpqyQJ")
-SHAPE_PENALTY = 3.0
+SHAPE_PENALTY = 1.5
 # Look-alikes: as a digit among digits, as a letter among letters.
 AS_DIGIT = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1", "S": "5",
             "s": "5", "Z": "2", "z": "2", "B": "8"}
