@@ -21,10 +21,10 @@ SLANTS = np.linspace(-0.1, 0.45, 12)
 # most CUT_LEVEL of the piece's fullest column are candidate cuts, at least MIN_PIECE line
 # heights from the piece's edges and from each other.
 CUT_WIDTH = 0.55
-CUT_LEVEL = 0.4
-MIN_PIECE = 0.14
-NOTCH_DEPTH = 0.12
-DIP = 0.15  # a projection minimum must lie this share of the fullest column below both sides
+CUT_LEVEL = 0.7
+MIN_PIECE = 0.18
+NOTCH_DEPTH = 0.06
+DIP = 0.1  # a projection minimum must lie this share of the fullest column below both sides
 INK = 0.25  # ink map values that count as ink for cuts
 
 
