@@ -1,6 +1,7 @@
 """Printed lines in typefaces the model never saw, read by charrec and by Tesseract (by hand).
 
     .venv/bin/python bench/printed_lines.py [--lines 4] [--model printed] [--no-tesseract]
+    .venv/bin/python bench/printed_lines.py --training --no-tesseract  # what costs are tuned on
 
 Lines of 3-5 words (a fixed vocabulary: lower case, Capitalised, UPPER CASE, numbers, seeded)
 are rendered in every style of the font families the model was built without (as its file
@@ -9,6 +10,10 @@ models that record none), 26-44 px, some with the letters pushed together until 
 with a light blur. Character error rate = edit distance / reference length over all lines,
 with the look-alike groups of build_models.AMBIGUOUS merged (c/C, o/O/0, s/S, v/V, w/W, x/X,
 z/Z, l/I/1); Tesseract 5 (``tesseract IMG stdout --psm 7``) reads the same images.
+
+``--training`` reads one line per font file of the *training* designs instead (another seed):
+the reader's costs and cut rules (model.reading, model.lines) are chosen on these, never on the
+held-out lines.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageFont
 
 from model.builtin import builtin_path
+from model.images import EmptyGlyphError
 from model.modelfile import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +104,14 @@ def distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def read_text(classifier, image: Image.Image) -> str:
+    """What ``classifier`` reads in ``image`` ("" where it finds no characters)."""
+    try:
+        return classifier.recognize(image).text or ""
+    except EmptyGlyphError:
+        return ""
+
+
 def cer(pairs: list[tuple[str, str]]) -> float:
     """Character error rate of (reference, read) pairs, look-alikes merged."""
     errors = sum(distance(merged(ref), merged(got.strip())) for ref, got in pairs)
@@ -121,18 +135,26 @@ def main() -> None:
     parser.add_argument("--model", default="printed")
     parser.add_argument("--no-tesseract", action="store_true")
     parser.add_argument("--show", type=int, default=8, help="print this many misread lines")
+    parser.add_argument("--training", action="store_true",
+                        help="one line per font file of the training designs instead")
     args = parser.parse_args()
     path = builtin_path(args.model) if args.model in ("digits", "printed") else args.model
     classifier = load_model(path)
-    fonts = held_out_fonts(classifier)
-    data = lines(fonts, args.lines, 2028)
+    if args.training:
+        training = build_models.typefaces(build_models.PRINTED_CLASSES)["printed"][0]
+        fonts = {"training": sorted(path for paths in training.values() for path in paths)}
+        data = lines(fonts, 1, 99)
+    else:
+        fonts = held_out_fonts(classifier)
+        data = lines(fonts, args.lines, 2028)
     start = time.perf_counter()
-    read = [classifier.recognize(image).text or "" for image, _ in data]
+    read = [read_text(classifier, image) for image, _ in data]
     seconds = time.perf_counter() - start
     refs = [text for _, text in data]
     print(f"{len(data)} lines, {sum(map(len, refs))} characters, "
-          f"{sum(map(len, fonts.values()))} fonts of the held-out families "
-          f"{', '.join(fonts)}; model {path}")
+          f"{sum(map(len, fonts.values()))} fonts of the "
+          + ("training designs" if args.training else f"held-out families {', '.join(fonts)}")
+          + f"; model {path}")
     print(f"charrec:   CER {cer(list(zip(refs, read, strict=True))):.2%} (look-alikes merged), "
           f"{1000 * seconds / len(data):.0f} ms per line")
     if not args.no_tesseract and shutil.which("tesseract"):
