@@ -83,7 +83,9 @@ def lines(fonts: dict[str, list[str]], per_font: int, seed: int
                 font = ImageFont.truetype(path, int(rng.integers(26, 45)))
                 text = sentence(rng)
                 squeeze = 0.06 if rng.random() < 0.3 else 0.0
-                out.append((render_line(text, font, squeeze)[0], text))
+                image = render_line(text, font, squeeze)[0]
+                if image.getextrema()[0] < image.getextrema()[1]:  # not a font that draws nothing
+                    out.append((image, text))
     return out
 
 
