@@ -65,9 +65,10 @@ def labelled_candidates(image: Image.Image, places: list[tuple[float, str]],
         ink = to_float(work_ink(image))
     except EmptyGlyphError:  # a font file without these characters draws nothing
         return nothing
-    if ink.shape != (image.height, image.width) or not split_lines(ink):
+    lines = split_lines(ink) if ink.shape == (image.height, image.width) else []
+    if not lines:
         return nothing
-    top, bottom = split_lines(ink)[0]
+    top, bottom = lines[0]
     found = line_candidates(ink[top:bottom], preprocess)
     drawn = [(x, char) for x, char in places if char != " "]
     if found is None:
