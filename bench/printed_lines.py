@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "resources")]
 
 import build_models  # noqa: E402
-from line_pieces import render_line  # noqa: E402
+from line_pieces import SIZES, render_line  # noqa: E402
 
 VOCABULARY = ("the quick brown fox jumps over lazy dog quartz zebra street hello world jinx box "
          "jump pack my with five dozen liquor jugs sphinx black vow waltz nymph glib crwth "
@@ -80,11 +80,12 @@ def lines(fonts: dict[str, list[str]], per_font: int, seed: int
     for paths in fonts.values():
         for path in paths:
             for _ in range(per_font):
-                font = ImageFont.truetype(path, int(rng.integers(26, 45)))
+                font = ImageFont.truetype(path, int(rng.integers(*SIZES)))
                 text = sentence(rng)
                 squeeze = 0.06 if rng.random() < 0.3 else 0.0
                 image = render_line(text, font, squeeze)[0]
-                if image.getextrema()[0] < image.getextrema()[1]:  # not a font that draws nothing
+                darkest, lightest = image.getextrema()
+                if darkest < lightest:  # not a font that draws nothing
                     out.append((image, text))
     return out
 
