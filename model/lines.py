@@ -8,6 +8,8 @@ of a piece of ink too wide for one glyph); the reader (model.reading) decides wh
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from PIL import Image
 
@@ -29,8 +31,19 @@ INK = 0.25  # ink map values that count as ink for cuts
 
 
 def split_lines(ink: np.ndarray) -> list[tuple[int, int]]:
-    """Row spans [top, bottom) of the text lines of an ink map (H, W), top to bottom."""
+    """Row spans [top, bottom) of the text lines of an ink map (H, W), top to bottom.
+
+    Lines are found as bands of busy rows (see ``LINE_GAP_SHARE``); each then takes the rows of
+    thin ink next to it (a lone descender, the stem of a d) up to a blank row or, between two
+    lines joined by ink, up to the row of least ink between them.
+    """
     profile = (ink > 0).sum(axis=1)
+    return _with_thin_rows(_busy_bands(profile), profile)
+
+
+def _busy_bands(profile: np.ndarray) -> list[tuple[int, int]]:
+    """Row spans of the bands of rows busier than ``LINE_GAP_SHARE`` of the busiest; bands too
+    low to be lines (dots, accents) joined to the nearest line."""
     busy = profile > LINE_GAP_SHARE * max(int(profile.max()), 1)
     edges = np.diff(np.concatenate([[0], busy.view(np.int8), [0]]))
     bands = list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
@@ -43,6 +56,23 @@ def split_lines(ink: np.ndarray) -> list[tuple[int, int]]:
             nearest = min(lines, key=lambda line: min(abs(a - line[1]), abs(line[0] - b)))
             nearest[0], nearest[1] = min(nearest[0], a), max(nearest[1], b)
     return [(int(a), int(b)) for a, b in sorted(lines)]
+
+
+def _with_thin_rows(bands: list[tuple[int, int]], profile: np.ndarray
+                    ) -> list[tuple[int, int]]:
+    """``bands`` grown over the inked rows next to them (see :func:`split_lines`)."""
+    blank = np.flatnonzero(profile == 0)
+    edges = [0]  # where the space between two lines is split
+    for (_, above), (below, _) in itertools.pairwise(bands):
+        gap = blank[(blank >= above) & (blank < below)]
+        edges.append(int(gap[0]) if len(gap) else above + int(np.argmin(profile[above:below])))
+    edges.append(len(profile))
+    out = []
+    for (top, bottom), low, high in zip(bands, edges[:-1], edges[1:], strict=True):
+        up = blank[(blank >= low) & (blank < top)]
+        down = blank[(blank >= bottom) & (blank < high)]
+        out.append((int(up[-1]) + 1 if len(up) else low, int(down[0]) if len(down) else high))
+    return out
 
 
 def _offset(slant: float, height: int) -> float:

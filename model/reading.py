@@ -31,10 +31,17 @@ SIZE_ONLY_CASE = set("cCoOsSvVwWxXzZ")
 CAP_HEIGHT = set("ABDEFGHIJKLMNPQRTUY0123456789bdfhklt")
 SPACE_GAP = 0.3    # without a clear gap distribution, a gap wider than this share of the
 MIN_SPACE = 0.12   # capital height is a space; never one narrower than MIN_SPACE of it
+# The line's gaps fall into two classes (in words, between words) when there are at least
+# MIN_NARROW narrow ones and the narrowest of the wide ones is GAP_RATIO times the widest of
+# the narrow ones and GAP_MARGIN of the capital height wider.
+MIN_NARROW = 4
+GAP_RATIO = 1.5
+GAP_MARGIN = 0.05
 LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is lower case
 INK_LEVEL = 0.25   # ink map values that count when measuring a glyph's extent
 MAX_JOIN = 5       # a glyph is made of at most this many neighbouring pieces ...
 JOIN_GAP = 0.12    # ... fewer than this share of the line height apart
+TIED = 0.5         # an atom whose columns lie this share under earlier ones is in their glyph
 # A glyph wider than WIDE line heights (WIDER for the WIDE_LABELS) loses WIDE_PENALTY of
 # log-probability per line height of excess width.
 WIDE, WIDER, WIDE_LABELS = 0.9, 1.6, set("MWmw")
@@ -42,12 +49,16 @@ WIDE_PENALTY = 2.0
 JOIN_PENALTY = 1.5  # log-probability a glyph made of several separate pieces of ink costs
 CUT_PENALTY = 1.5   # log-probability cutting a piece of ink costs (at a projection minimum)
 NOTCH_PENALTY = 1.5  # ... at a notch in its outline only (M, W have them too)
-# Letters that stay between the baseline and the x-height, and letters that go below it: a
-# piece of ink reaching the ascender line is not one of the first, nor one going well below
-# the baseline anything but one of the second (they lose SHAPE_PENALTY of log-probability).
+# Letters that stay between the baseline and the x-height, letters that reach the ascender line
+# and letters that go below it: a piece of ink reaching the ascender line is not one of the
+# first, one that stays below it not one of the second (digits may be old-style figures, and a
+# t is shorter than other ascenders), one going well below the baseline nothing but one of the
+# third (they lose SHAPE_PENALTY of log-probability).
 X_HEIGHT_ONLY = set("acemnorsuvwxz")
+ASCENDING = CAP_HEIGHT - set("0123456789t")
 DESCENDING = set("gjpqyQJ")
 SHAPE_PENALTY = 1.5
+X_HEIGHT_DROP = 0.15  # a piece whose top is this share of the line height below its top is short
 # Look-alikes: as a digit among digits, as a letter among letters.
 AS_DIGIT = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1", "S": "5",
             "s": "5", "Z": "2", "z": "2", "B": "8"}
@@ -198,7 +209,7 @@ def line_candidates(line: np.ndarray, preprocess: PreprocessConfig) -> LineCandi
     height = float(np.percentile([b[3] - b[1] for b in pieces], 90))
     atoms = _atoms(upright, height)
     spans, vectors = [], []
-    for i in range(len(atoms)):
+    for i in _glyph_starts(atoms):
         for j in range(i + 1, min(i + MAX_JOIN, len(atoms)) + 1):
             if j > i + 1 and atoms[j - 1][0] - atoms[j - 2][1] > JOIN_GAP * height:
                 break
@@ -214,6 +225,18 @@ def line_candidates(line: np.ndarray, preprocess: PreprocessConfig) -> LineCandi
         return None
     return LineCandidates(upright, slant, offset, height, pieces, atoms, spans,
                           np.stack(vectors))
+
+
+def _glyph_starts(atoms: list[tuple[int, int, int, float]]) -> list[int]:
+    """Indices of the atoms a glyph may begin with: not those lying under the columns of the
+    atoms before them for more than ``TIED`` of their width (the dot of an i over the stem,
+    pieces of italic letters the shear did not set apart), which would be read twice."""
+    starts, reach = [], -np.inf
+    for i, (left, right, _, _) in enumerate(atoms):
+        if reach - left <= TIED * (right - left):
+            starts.append(i)
+        reach = max(reach, right)
+    return starts
 
 
 def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
@@ -253,14 +276,15 @@ def _shape_weighted(probs: np.ndarray, boxes: list[Box], pieces: list[Box], heig
     tops = np.array([p[1] for p in pieces])
     baseline = float(np.median([p[3] for p in pieces]))
     cap_line = float(np.percentile(tops, 10))
-    short = tops > cap_line + 0.25 * (baseline - cap_line)
+    short = tops > cap_line + X_HEIGHT_DROP * (baseline - cap_line)
     if short.any() and not short.all():
         x_line = float(np.median(tops[short]))
         short_label = np.array([label in X_HEIGHT_ONLY for label in labels])
+        tall_label = np.array([label in ASCENDING for label in labels])
         flat_label = np.array([label not in DESCENDING for label in labels])
         for row, (_, top, _, bottom) in zip(out, boxes, strict=True):
-            if top < (cap_line + x_line) / 2:
-                row[short_label] *= np.exp(-SHAPE_PENALTY)
+            row[short_label if top < (cap_line + x_line) / 2 else tall_label] *= np.exp(
+                -SHAPE_PENALTY)
             if bottom > baseline + 0.3 * (baseline - x_line):
                 row[flat_label] *= np.exp(-SHAPE_PENALTY)
     return out
@@ -309,7 +333,8 @@ def _text(line: list[tuple[Glyph, Box]], labels: set[str]) -> str:
 
 def _space_gap(gaps: list[int], height: float) -> float:
     """The widest gap inside a word: the split of the line's gaps into two classes with the
-    largest between-class variance (Otsu's rule) if the classes are far apart, else
+    largest between-class variance (Otsu's rule) if the classes are far apart (``MIN_NARROW``,
+    ``GAP_RATIO``, ``GAP_MARGIN``), else
     ``SPACE_GAP`` of the capital height; never below ``MIN_SPACE`` of it."""
     floor = MIN_SPACE * height
     ordered = np.sort(np.asarray(gaps, dtype=np.float64))
@@ -321,7 +346,8 @@ def _space_gap(gaps: list[int], height: float) -> float:
             i = max(variances, key=lambda t: t[0] * (ordered[t[1]:].mean()
                                                     - ordered[:t[1]].mean()) ** 2)[1]
             small, large = ordered[:i], ordered[i:]
-            if large.min() > max(2 * small.max(), small.max() + 0.1 * height):
+            if len(small) >= MIN_NARROW and large.min() > max(GAP_RATIO * small.max(),
+                                                               small.max() + GAP_MARGIN * height):
                 return max(float(small.max()), floor)
     return max(SPACE_GAP * height, floor)
 

@@ -3,13 +3,14 @@ glyph height."""
 
 import string
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from model.builtin import builtin_path
 from model.modelfile import load_model
 from model.preprocess import EmptyGlyphError
-from model.reading import _in_context
+from model.reading import _glyph_starts, _in_context, _shape_weighted
 from tests.glyphs import text_image
 
 
@@ -25,6 +26,28 @@ def test_words_spaces_and_case_are_read(printed, text):
     assert len(reading.glyphs) == len(text.replace(" ", ""))
     lefts = [g.box[0] for g in reading.glyphs]
     assert lefts == sorted(lefts)
+
+
+@pytest.mark.parametrize("word", ["Garden", "quartz", "Fjord", "kept", "brown", "Minute"])
+def test_a_single_word_is_not_split_at_its_widest_letter_gap(printed, word):
+    assert printed.recognize(text_image(word)).text == word
+
+
+def test_a_glyph_never_begins_under_the_columns_of_the_atoms_before_it():
+    # (left, right, piece, cut cost): a W and the dot of an i in one piece, the i's stem under
+    # the dot in the next piece, then an n.
+    atoms = [(0, 20, 0, 0.0), (20, 28, 0, 1.5), (20, 27, 1, 0.0), (28, 40, 1, 1.5)]
+    assert _glyph_starts(atoms) == [0, 1, 3]
+
+
+def test_a_short_glyph_is_not_read_as_a_tall_letter():
+    labels = ["p", "P", "u", "U", "7"]
+    pieces = [(0, 0, 10, 30), (12, 10, 22, 30), (24, 10, 34, 38)]  # an h, an o, a p
+    probs = np.array([[0.3, 0.7, 0, 0, 0], [0, 0, 0.4, 0.6, 0], [0, 0.5, 0, 0, 0.5]])
+    boxes = [(24, 10, 34, 38), (36, 10, 46, 30), (0, 0, 10, 30)]  # a p, a u, a tall 7
+    weighted = _shape_weighted(probs, boxes, pieces, 30.0, labels)
+    assert weighted[0].argmax() == 0 and weighted[1].argmax() == 2
+    assert weighted[2, 4] == 0.5  # a tall glyph keeps its tall labels
 
 
 @pytest.mark.parametrize(("read", "meant"), [("HeIIo", "Hello"), ("WlTH", "WITH"),

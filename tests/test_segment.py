@@ -54,6 +54,17 @@ def test_lines_are_found_top_to_bottom_and_dots_stay_with_their_line():
     assert all(b > a for a, b in spans)
 
 
+def test_a_line_keeps_its_thin_rows_and_two_joined_lines_part_at_the_thinnest():
+    ink = np.zeros((90, 200), dtype=np.float32)
+    ink[10:30, 10:190] = 1  # a line of text ...
+    ink[30:38, 50:53] = 1   # ... with one lone descender, too thin to make its rows busy
+    ink[50:70, 10:190] = 1  # a second line, joined to the first by a thin stroke
+    ink[38:50, 150:152] = 1  # thinner than the descender
+    assert split_lines(ink) == [(10, 38), (38, 70)]
+    ink[38:50] = 0
+    assert split_lines(ink) == [(10, 38), (50, 70)]
+
+
 def test_the_dot_of_an_i_is_part_of_its_piece():
     pieces = ink_pieces(to_ink(text_image("i")))
     assert len(pieces) == 1
