@@ -9,7 +9,7 @@ import numpy as np
 
 from .components import components
 from .images import WORK_PIXELS, EmptyGlyphError, ImageLike
-from .ink import to_ink
+from .ink import stroke_width, to_ink
 from .specks import speck_limit
 
 Box = tuple[int, int, int, int]
@@ -92,7 +92,8 @@ def ink_pieces(ink: np.ndarray, min_gap: int = 0) -> list[Box]:
         mask = padded.reshape(padded.shape[0] // factor, factor, -1, factor).any(axis=(1, 3))
     parts = components(mask)
     heaviest = parts[:, 4].max(initial=0)
-    parts = parts[(parts[:, 4] >= SPECK_SHARE * heaviest) & (parts[:, 4] >= speck_limit(mask))]
+    smallest = max(SPECK_SHARE * heaviest, speck_limit(stroke_width(mask)))
+    parts = parts[parts[:, 4] >= smallest]
     merged = _merge_boxes(list(parts), max(math.ceil(min_gap / factor), 0))
     limits = (w, h, w, h)
     return sorted(tuple(min(int(v) * factor, limit) for v, limit in zip(box[:4], limits,

@@ -1,7 +1,8 @@
 """Dust, specks and stray marks: pieces of ink that are not part of the glyph.
 
 A piece is a speck if it is smaller than ``SPECK_AREA`` times the square of the stroke width
-(whatever the image's resolution, a dot of the pen is not smaller than that); it is a stray
+(whatever the image's resolution, a dot of the pen is not smaller than that), or smaller than
+``PIECE_AREA`` times it and not where the dot of an i or an accent would be; it is a stray
 mark if it is much lighter than the glyph's main pieces and lies away from them.
 """
 
@@ -13,8 +14,10 @@ from PIL import Image, ImageFilter
 from .components import component_runs, run_pixels
 from .ink import stroke_width
 
-# Pieces smaller than this times the square of the stroke width are specks.
+# Pieces smaller than this times the square of the stroke width are specks ...
 SPECK_AREA = 0.6
+# ... and so are pieces smaller than this times it, unless they are dots or accents.
+PIECE_AREA = 2.0
 # Pieces lighter than this share of the heaviest one ...
 STRAY_SHARE = 0.15
 # ... and farther than this share of the glyph's size from its heavy pieces are stray marks.
@@ -25,9 +28,10 @@ DOT_GAP = 2.5
 DUSTY_PIECES = 3
 
 
-def speck_limit(mask: np.ndarray) -> float:
-    """Pixel count below which a piece of the bool mask (H, W) is a speck."""
-    return SPECK_AREA * stroke_width(mask) ** 2
+def speck_limit(width: float, area: float = SPECK_AREA) -> float:
+    """Pixel count below which a piece of ink drawn with strokes ``width`` pixels wide is a
+    speck wherever it is (with ``area=PIECE_AREA``: unless it is a dot or an accent)."""
+    return area * width ** 2
 
 
 def _gaps(stats: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -53,10 +57,11 @@ def without_strays(ink: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         ``ink`` itself if nothing is removed, else a copy with those pieces cleared: pieces
-        smaller than :func:`speck_limit`, and pieces lighter than ``STRAY_SHARE`` of the
-        heaviest that are more than ``STRAY_GAP`` of the glyph's size away from the heavy
-        ones - except above or below them within ``DOT_GAP`` stroke widths, as the dot of
-        an i or an accent is. The heaviest piece always stays.
+        smaller than :func:`speck_limit`; pieces smaller than ``PIECE_AREA`` stroke widths
+        squared, and pieces lighter than ``STRAY_SHARE`` of the heaviest that are more than
+        ``STRAY_GAP`` of the glyph's size away from the heavy ones - except, for both, above
+        or below them within ``DOT_GAP`` stroke widths, as the dot of an i or an accent is.
+        The heaviest piece always stays.
     """
     mask = ink > 0
     stats, runs, label = component_runs(mask)
@@ -68,15 +73,17 @@ def without_strays(ink: np.ndarray) -> np.ndarray:
         stats, runs, label = component_runs(mask)
     pixels = stats[:, 4]
     main = int(np.argmax(pixels))
-    big = pixels >= speck_limit(mask)
-    big[main] = True
+    width = stroke_width(mask)
+    dot_sized = pixels >= speck_limit(width)
+    big = pixels >= speck_limit(width, PIECE_AREA)
+    dot_sized[main] = big[main] = True
     keep = big & (pixels >= STRAY_SHARE * pixels[main])
     kept = stats[keep]
     box = np.array([kept[:, 0].min(), kept[:, 1].min(), kept[:, 2].max(), kept[:, 3].max()])
     gaps = _gaps(stats, box)
     keep |= big & (gaps <= STRAY_GAP * max(box[2] - box[0], box[3] - box[1]))
     above_or_below = (stats[:, 0] >= box[0]) & (stats[:, 2] <= box[2])
-    keep |= big & above_or_below & (gaps <= DOT_GAP * stroke_width(mask))  # i, j, ä
+    keep |= dot_sized & above_or_below & (gaps <= DOT_GAP * width)  # i, j, ä
     if keep.all():
         return ink
     out = ink.copy()

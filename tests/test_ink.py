@@ -129,6 +129,15 @@ def test_specks_and_stray_marks_are_removed(seed):
     np.testing.assert_allclose(normalize_glyph(dirty), normalize_glyph(clean), atol=0.02)
 
 
+def test_a_speck_next_to_the_glyph_is_removed_too():
+    """A speck as big as the stroke is wide, a pixel or two beside the glyph (not above it,
+    where the dot of an i would be)."""
+    clean, _ = dusty(0)
+    dirty = clean.copy()
+    dirty[26:31, 42:47] = 255  # the ring's outline ends at column 40
+    np.testing.assert_allclose(normalize_glyph(dirty), normalize_glyph(clean), atol=0.02)
+
+
 def test_a_dot_of_the_pen_is_not_a_speck():
     """The dot of an 'i' drawn with the canvas pen stays part of the glyph."""
     stem = Stroke(points=np.array([[140, 120], [140, 220]], np.float32), width=14)
