@@ -50,14 +50,17 @@ JOIN_PENALTY = 1.5  # log-probability a glyph made of several separate pieces of
 CUT_PENALTY = 1.5   # log-probability cutting a piece of ink costs (at a projection minimum)
 NOTCH_PENALTY = 1.5  # ... at a notch in its outline only (M, W have them too)
 # Letters that stay between the baseline and the x-height, letters that reach the ascender line
-# and letters that go below it: a piece of ink reaching the ascender line is not one of the
-# first, one that stays below it not one of the second (digits may be old-style figures, and a
-# t is shorter than other ascenders), one going well below the baseline nothing but one of the
-# third (they lose SHAPE_PENALTY of log-probability).
+# and letters that may go below it (an italic f does): a piece of ink reaching the ascender
+# line is not one of the first, one that stays below it not one of the second (digits may be
+# old-style figures, and a t is shorter than other ascenders), one going well below the
+# baseline nothing but one of the third, and one that ends on it not one of the letters that
+# always go below it (they lose SHAPE_PENALTY of log-probability).
 X_HEIGHT_ONLY = set("acemnorsuvwxz")
 ASCENDING = CAP_HEIGHT - set("0123456789t")
-DESCENDING = set("gjpqyQJ")
+DESCENDING = set("fgjpqyQJ")
+ALWAYS_DESCENDING = set("gjpqy")
 SHAPE_PENALTY = 1.5
+ON_BASELINE = 0.1  # a glyph ending less than this share of the x-height below it ends on it
 X_HEIGHT_DROP = 0.15  # a piece whose top is this share of the line height below its top is short
 # Look-alikes: as a digit among digits, as a letter among letters.
 AS_DIGIT = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1", "S": "5",
@@ -282,11 +285,14 @@ def _shape_weighted(probs: np.ndarray, boxes: list[Box], pieces: list[Box], heig
         short_label = np.array([label in X_HEIGHT_ONLY for label in labels])
         tall_label = np.array([label in ASCENDING for label in labels])
         flat_label = np.array([label not in DESCENDING for label in labels])
+        low_label = np.array([label in ALWAYS_DESCENDING for label in labels])
         for row, (_, top, _, bottom) in zip(out, boxes, strict=True):
             row[short_label if top < (cap_line + x_line) / 2 else tall_label] *= np.exp(
                 -SHAPE_PENALTY)
             if bottom > baseline + 0.3 * (baseline - x_line):
                 row[flat_label] *= np.exp(-SHAPE_PENALTY)
+            elif bottom <= baseline + ON_BASELINE * (baseline - x_line):
+                row[low_label] *= np.exp(-SHAPE_PENALTY)
     return out
 
 

@@ -50,6 +50,13 @@ def test_a_short_glyph_is_not_read_as_a_tall_letter():
     assert weighted[2, 4] == 0.5  # a tall glyph keeps its tall labels
 
 
+def test_a_glyph_ending_on_the_baseline_is_not_a_letter_that_always_descends():
+    pieces = [(0, 0, 10, 30), (12, 10, 22, 30), (24, 10, 34, 38)]  # an h, an o, a p
+    weighted = _shape_weighted(np.array([[0.6, 0.4]]), [(40, 0, 46, 30)], pieces, 30.0,
+                               ["j", "l"])
+    assert weighted[0].argmax() == 1
+
+
 @pytest.mark.parametrize(("read", "meant"), [("HeIIo", "Hello"), ("WlTH", "WITH"),
                                              ("2O25", "2025"), ("III", "III")])
 def test_look_alikes_take_the_kind_and_case_of_their_word(read, meant):
