@@ -37,6 +37,9 @@ MIN_SPACE = 0.12   # capital height is a space; never one narrower than MIN_SPAC
 MIN_NARROW = 4
 GAP_RATIO = 1.5
 GAP_MARGIN = 0.05
+# A line is set at a fixed pitch when PITCH_SHARE of its glyph-centre steps lie within
+# PITCH_SPREAD of their median; neighbours there are in one word unless PITCH_SPACE steps apart.
+PITCH_SHARE, PITCH_SPREAD, PITCH_SPACE = 0.8, 0.15, 1.3
 LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is lower case
 INK_LEVEL = 0.25   # ink map values that count when measuring a glyph's extent
 MAX_JOIN = 5       # a glyph is made of at most this many neighbouring pieces ...
@@ -326,15 +329,29 @@ def _text(line: list[tuple[Glyph, Box]], labels: set[str]) -> str:
     cap_height = float(np.median(caps)) if caps else float(max(heights))
     # Without a glyph of known capital height, only a visible size difference tells the case.
     knows_case = bool(caps) or min(heights) < LOWER_BELOW * cap_height
-    gaps = [b[0] - a[2] for (_, a), (_, b) in itertools.pairwise(line)]
-    space = _space_gap(gaps, cap_height)
+    breaks = _word_breaks([box for _, box in line], cap_height)
     words: list[list[str]] = [[]]
     for i, (glyph, box) in enumerate(line):
-        if i and gaps[i - 1] > space:
+        if i and breaks[i - 1]:
             words.append([])
         words[-1].append(_cased(glyph.label, _height(box), cap_height, labels)
                          if knows_case else glyph.label)
     return " ".join("".join(_in_context(word, labels)) for word in words)
+
+
+def _word_breaks(boxes: list[Box], height: float) -> np.ndarray:
+    """Whether a word gap parts each pair of neighbouring glyph boxes: a gap wider than
+    :func:`_space_gap` - unless the line is set at a fixed pitch (``PITCH_SHARE`` of its steps
+    from glyph centre to glyph centre within ``PITCH_SPREAD`` of their median) and the pair's
+    centres are less than ``PITCH_SPACE`` pitches apart (an i beside an l, a narrow r)."""
+    gaps = [b[0] - a[2] for a, b in itertools.pairwise(boxes)]
+    breaks = np.array(gaps) > _space_gap(gaps, height)
+    steps = np.diff([(box[0] + box[2]) / 2 for box in boxes])
+    if len(steps) >= MIN_NARROW:
+        pitch = float(np.median(steps))
+        if np.mean(np.abs(steps - pitch) < PITCH_SPREAD * pitch) >= PITCH_SHARE:
+            breaks &= steps > PITCH_SPACE * pitch
+    return breaks
 
 
 def _space_gap(gaps: list[int], height: float) -> float:

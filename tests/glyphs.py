@@ -91,3 +91,15 @@ def write_folder(root: Path, per_class: int, seed: int = 0,
         for i in range(per_class):
             glyph(shape, rng).save(root / shape / f"{i}.png")
     return root
+
+
+def squeezed(text: str, squeeze: float, size: int = 48, font_path: str = str(FONT)
+             ) -> Image.Image:
+    """``text`` drawn letter by letter, each advance shortened by ``squeeze`` of the size."""
+    font = ImageFont.truetype(font_path, size)
+    image = Image.new("L", (int(font.getlength(text)) + 2 * size, 2 * size), 255)
+    draw, x = ImageDraw.Draw(image), size / 2
+    for char in text:
+        draw.text((x, size / 3), char, font=font, fill=0)
+        x += font.getlength(char) - squeeze * size
+    return image.crop((0, 0, int(x + size / 2), image.height))

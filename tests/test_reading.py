@@ -11,7 +11,9 @@ from model.builtin import builtin_path
 from model.modelfile import load_model
 from model.preprocess import EmptyGlyphError
 from model.reading import _glyph_starts, _in_context, _shape_weighted
-from tests.glyphs import text_image
+from tests.glyphs import squeezed, text_image
+
+MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,13 @@ def test_words_spaces_and_case_are_read(printed, text):
 @pytest.mark.parametrize("word", ["Garden", "quartz", "Fjord", "kept", "brown", "Minute"])
 def test_a_single_word_is_not_split_at_its_widest_letter_gap(printed, word):
     assert printed.recognize(text_image(word)).text == word
+
+
+@pytest.mark.parametrize("text", ["letter", "garden", "bridge", "market", "jump box"])
+def test_a_monospaced_word_is_not_split_before_its_narrow_letters(printed, text):
+    """In a fixed-pitch typeface an r or an i leaves a wide gap beside it; only a gap of a
+    whole extra pitch parts words."""
+    assert printed.recognize(squeezed(text, 0, 40, MONO)).text == text
 
 
 def test_a_glyph_never_begins_under_the_columns_of_the_atoms_before_it():

@@ -13,7 +13,7 @@ from model.ink import to_ink
 from model.lines import cut_candidates, deslant, estimate_slant, split_lines
 from model.modelfile import load_model
 from model.segment import ink_pieces
-from tests.glyphs import FONT, text_image
+from tests.glyphs import squeezed, text_image
 
 OBLIQUE = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf"
 
@@ -21,18 +21,6 @@ OBLIQUE = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf"
 @pytest.fixture(scope="module")
 def printed():
     return load_model(builtin_path("printed"))
-
-
-def squeezed(text: str, squeeze: float, size: int = 48, font_path: str = str(FONT)
-             ) -> Image.Image:
-    """``text`` drawn letter by letter, each advance shortened by ``squeeze`` of the size."""
-    font = ImageFont.truetype(font_path, size)
-    image = Image.new("L", (int(font.getlength(text)) + 2 * size, 2 * size), 255)
-    draw, x = ImageDraw.Draw(image), size / 2
-    for char in text:
-        draw.text((x, size / 3), char, font=font, fill=0)
-        x += font.getlength(char) - squeeze * size
-    return image.crop((0, 0, int(x + size / 2), image.height))
 
 
 def lines_image(lines: list[str], gap: int = 20) -> Image.Image:
