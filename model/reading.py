@@ -253,7 +253,8 @@ def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
         return []
     atoms = found.atoms
     probs = classifier.predict_vectors(found.vectors)
-    probs = _shape_weighted(probs, [box for _, _, box in found.spans], found.pieces,
+    atom_boxes = [box for i, j, box in found.spans if j == i + 1]
+    probs = _shape_weighted(probs, [box for _, _, box in found.spans], atom_boxes,
                             found.height, classifier.labels)
     best = {0: (0.0, [])}
     for (i, j, box), p in sorted(zip(found.spans, probs, strict=True), key=lambda t: t[0][1]):
@@ -270,17 +271,19 @@ def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
             for box, p in best[end][1]]
 
 
-def _shape_weighted(probs: np.ndarray, boxes: list[Box], pieces: list[Box], height: float,
+def _shape_weighted(probs: np.ndarray, boxes: list[Box], parts: list[Box], height: float,
                     labels: list[str]) -> np.ndarray:
     """Probabilities (n, classes) of candidate glyphs weighted down where their width and
     height do not fit the label's (see ``WIDE`` and ``X_HEIGHT_ONLY``; the heights
     only if the line shows an x-height, not all capitals or digits). Not renormalised: a
-    candidate that fits no label loses its score."""
+    candidate that fits no label loses its score. The line's cap line, x-height and baseline
+    come from the tops and bottoms of ``parts``, the boxes of its atoms (pieces of ink cut at
+    candidate cuts, so that letters pushed together into one piece still show their own)."""
     allowed = np.array([WIDER if label in WIDE_LABELS else WIDE for label in labels])
     widths = np.array([(box[2] - box[0]) / height for box in boxes])
     out = probs * np.exp(-WIDE_PENALTY * np.clip(widths[:, None] - allowed, 0, None))
-    tops = np.array([p[1] for p in pieces])
-    baseline = float(np.median([p[3] for p in pieces]))
+    tops = np.array([p[1] for p in parts])
+    baseline = float(np.median([p[3] for p in parts]))
     cap_line = float(np.percentile(tops, 10))
     short = tops > cap_line + X_HEIGHT_DROP * (baseline - cap_line)
     if short.any() and not short.all():

@@ -13,7 +13,8 @@ from model.preprocess import EmptyGlyphError
 from model.reading import _glyph_starts, _in_context, _shape_weighted
 from tests.glyphs import squeezed, text_image
 
-MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+DEJAVU = "/usr/share/fonts/truetype/dejavu/"
+MONO = DEJAVU + "DejaVuSansMono.ttf"
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,14 @@ def test_a_monospaced_word_is_not_split_before_its_narrow_letters(printed, text)
     """In a fixed-pitch typeface an r or an i leaves a wide gap beside it; only a gap of a
     whole extra pitch parts words."""
     assert printed.recognize(squeezed(text, 0, 40, MONO)).text == text
+
+
+@pytest.mark.parametrize(("text", "squeeze", "font"), [
+    ("winter", 0.12, "DejaVuSerif.ttf"), ("five", 0.08, "DejaVuSerif-Bold.ttf"),
+    ("nymph", 0.08, "DejaVuSerif-Bold.ttf")])
+def test_letters_pushed_into_one_piece_still_show_the_x_height(printed, text, squeeze, font):
+    image = squeezed(text, squeeze, 40, DEJAVU + font)
+    assert printed.recognize(image).text == text
 
 
 def test_a_glyph_never_begins_under_the_columns_of_the_atoms_before_it():
