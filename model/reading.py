@@ -159,11 +159,12 @@ def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
     return Reading("\n".join(texts), glyphs)
 
 
-def _atoms(upright: np.ndarray, height: float) -> list[tuple[int, int, int, float]]:
-    """(left, right, piece, cost of the cut at its left) column spans of the line's pieces,
-    cut at candidate cuts; a cost of 0 where a piece begins."""
+def _atoms(upright: np.ndarray, pieces: list[Box], height: float
+           ) -> list[tuple[int, int, int, float]]:
+    """(left, right, piece, cost of the cut at its left) column spans of the ``pieces`` of ink
+    of the line ``upright``, cut at candidate cuts; a cost of 0 where a piece begins."""
     atoms = []
-    for number, (left, _, right, _) in enumerate(ink_pieces(upright)):
+    for number, (left, _, right, _) in enumerate(pieces):
         cuts = cut_candidates(upright, left, right, height)
         edges = [left, *(x for x, _ in cuts), right]
         costs = [0.0, *(NOTCH_PENALTY if notch else CUT_PENALTY for _, notch in cuts)]
@@ -185,8 +186,6 @@ class LineCandidates:
         The shear that made ``upright``.
     height : float
         The line's glyph height (90th percentile of its pieces' heights).
-    pieces : list of Box
-        The pieces of ink of ``upright``.
     atoms : list of (left, right, piece, cut cost)
         Column spans of the pieces cut at candidate cuts, left to right.
     spans : list of (i, j, Box)
@@ -199,7 +198,6 @@ class LineCandidates:
     slant: float
     offset: float
     height: float
-    pieces: list[Box]
     atoms: list[tuple[int, int, int, float]]
     spans: list[tuple[int, int, Box]]
     vectors: np.ndarray
@@ -213,7 +211,7 @@ def line_candidates(line: np.ndarray, preprocess: PreprocessConfig) -> LineCandi
     if not pieces:
         return None
     height = float(np.percentile([b[3] - b[1] for b in pieces], 90))
-    atoms = _atoms(upright, height)
+    atoms = _atoms(upright, pieces, height)
     spans, vectors = [], []
     for i in _glyph_starts(atoms):
         for j in range(i + 1, min(i + MAX_JOIN, len(atoms)) + 1):
@@ -229,7 +227,7 @@ def line_candidates(line: np.ndarray, preprocess: PreprocessConfig) -> LineCandi
             spans.append((i, j, box))
     if not spans:
         return None
-    return LineCandidates(upright, slant, offset, height, pieces, atoms, spans,
+    return LineCandidates(upright, slant, offset, height, atoms, spans,
                           np.stack(vectors))
 
 
