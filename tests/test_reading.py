@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 
 from model.builtin import builtin_path
+from model.linetext import _in_context
 from model.modelfile import load_model
 from model.preprocess import EmptyGlyphError
-from model.reading import _glyph_starts, _in_context, _shape_weighted
+from model.reading import _glyph_starts, _shape_weighted
 from tests.glyphs import squeezed, text_image
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/"
