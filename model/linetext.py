@@ -26,9 +26,10 @@ MIN_SPACE = 0.12   # capital height is a space; never one narrower than MIN_SPAC
 MIN_NARROW = 4
 GAP_RATIO = 1.5
 GAP_MARGIN = 0.05
-# A line is set at a fixed pitch when PITCH_SHARE of its glyph-centre steps lie within
-# PITCH_SPREAD of their median; neighbours there are in one word unless PITCH_SPACE steps apart.
-PITCH_SHARE, PITCH_SPREAD, PITCH_SPACE = 0.8, 0.15, 1.3
+# A line of at least PITCH_STEPS glyph-centre steps is set at a fixed pitch when PITCH_SHARE of
+# them lie within PITCH_SPREAD of their median; neighbours there are in one word unless
+# PITCH_SPACE steps apart.
+PITCH_STEPS, PITCH_SHARE, PITCH_SPREAD, PITCH_SPACE = 4, 0.8, 0.15, 1.3
 LOWER_BELOW = 0.8  # a size-only-case glyph shorter than this share of it is lower case
 # Look-alikes: as a digit among digits, as a letter among letters.
 AS_DIGIT = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "i": "1", "|": "1", "S": "5",
@@ -76,7 +77,7 @@ def _word_breaks(boxes: list[Box], height: float) -> np.ndarray:
     gaps = [b[0] - a[2] for a, b in itertools.pairwise(boxes)]
     breaks = np.array(gaps) > _space_gap(gaps, height)
     steps = np.diff([(box[0] + box[2]) / 2 for box in boxes])
-    if len(steps) >= MIN_NARROW:
+    if len(steps) >= PITCH_STEPS:
         pitch = float(np.median(steps))
         if np.mean(np.abs(steps - pitch) < PITCH_SPREAD * pitch) >= PITCH_SHARE:
             breaks &= steps > PITCH_SPACE * pitch
