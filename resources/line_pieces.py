@@ -70,9 +70,9 @@ def labelled_candidates(image: Image.Image, places: list[tuple[float, str]],
         return nothing
     top, bottom = lines[0]
     found = line_candidates(ink[top:bottom], preprocess)
-    drawn = [(x, char) for x, char in places if char != " "]
     if found is None:
         return nothing
+    drawn = [(x, char) for x, char in places if char != " "]
     inks = np.stack([deslant(char_ink, found.slant)[0] for char_ink in
                      _char_inks(drawn, font, ink.shape)[:, top:bottom]])
     totals = inks.sum(axis=(1, 2))
