@@ -22,8 +22,9 @@ from model.modelfile import load_model, save_model
 from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
 from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
+from model.progress import CancelToken, Progress
 from model.samples import SampleSet, SampleSetError
-from model.train import MIN_EPOCHS, MIN_STEPS, CancelToken, Progress, TrainingConfig
+from model.train import MIN_EPOCHS, MIN_STEPS, TrainingConfig
 from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT, accuracy_text, enough
 
 from .cli_common import (

@@ -29,8 +29,8 @@ from model.classifier import Classifier
 from model.errors import first_line
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError
+from model.progress import History
 from model.samples import SampleSetError
-from model.train import History
 
 from .actions import WindowActions, icon
 from .canvas import Canvas

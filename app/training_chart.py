@@ -12,7 +12,7 @@ from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from model.train import History, Progress
+from model.progress import History, Progress
 
 RELAXATION = "mean_iterations"
 COLOURS = {"loss": "#d9534f", "accuracy": "#7fa7e0", "val_accuracy": "#1f5fbf",

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.train import History, Progress
+from model.progress import History, Progress
 from model.validation import accuracy_text
 
 from .results import ConfusionView, MistakesView

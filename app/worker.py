@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from model.classifier import Classifier
 from model.errors import TrainingError, first_line
 from model.fit import FitOutcome, ModelSettings, fit_and_validate
-from model.train import CancelToken, Progress, TrainingConfig
+from model.progress import CancelToken, Progress
+from model.train import TrainingConfig
 
 from .errors import log
 

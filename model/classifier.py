@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from .preprocess import ImageLike, PreprocessConfig
+from .progress import History
 from .recognition import TOP_K, Recognition, recognize
 from .reject import NEVER, RejectOption, check_threshold
-from .train import History
 
 # An input whose "none of these" output (see Classifier.background) takes at least this share
 # of the probability is not one of the labels.

@@ -29,8 +29,9 @@ from .networks import (
     network_from_config,
 )
 from .preprocess import PreprocessConfig
+from .progress import CancelToken, History, Progress, TrainingResult
 from .reject import RejectOption, build_reject_option
-from .train import CancelToken, History, Progress, TrainingConfig, TrainingResult, train
+from .train import TrainingConfig, train
 from .validation import MIN_HELD_OUT
 
 MAX_HIDDEN = 8192

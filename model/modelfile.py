@@ -25,8 +25,8 @@ from .h5io import hdf5_writer, utf8
 from .labels import LabelError, check_stored_labels
 from .networks import MAX_PARAMETERS, check_network_size, network_from_config
 from .preprocess import PreprocessConfig
+from .progress import History
 from .reject import REJECT_METHOD, RejectOption, feature_length
-from .train import History
 
 FORMAT_NAME = "charrec-model"
 FORMAT_VERSION = 1

@@ -37,9 +37,10 @@ from model.evaluation import Evaluation, evaluate_classifier, input_vectors
 from model.fit import ModelSettings, fit_classifier
 from model.modelfile import save_model
 from model.preprocess import PreprocessConfig
+from model.progress import Progress
 from model.sketch import arc, join, line, place, scribble
 from model.strokes import render_strokes
-from model.train import Progress, TrainingConfig
+from model.train import TrainingConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "resources" / "models"

@@ -231,7 +231,7 @@ def test_adding_one_sample_says_one_sample(qtbot, make_window):
 
 def test_the_chart_legend_wraps_rather_than_cutting_names(qtbot):
     from app.training_chart import TrainingChart
-    from model.train import History
+    from model.progress import History
 
     chart = shown(qtbot, TrainingChart(), 280, 320)
     history = History(loss=[1.0, 0.5], accuracy=[0.5, 0.7], val_accuracy=[0.4, 0.6],

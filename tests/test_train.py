@@ -5,9 +5,8 @@ import pytest
 
 from model.network import StaticNetwork
 from model.optim import SGD, Adam, learning_rate_at, make_optimizer
+from model.progress import CancelToken, History
 from model.train import (
-    CancelToken,
-    History,
     TrainingConfig,
     TrainingError,
     patience,
