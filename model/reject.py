@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -61,6 +62,21 @@ def feature_length(side: int) -> int:
     return (side // 2) ** 2
 
 
+@lru_cache(maxsize=8)
+def _feature_map(side: int) -> np.ndarray:
+    """(side * side, (side // 2) ** 2) float32: the Gaussian blur (zero outside the glyph) and
+    the 2×2 mean pooling of raveled ``side`` x ``side`` glyphs, both linear, as one matrix."""
+    kernel = _gaussian_kernel(BLUR_SIGMA).astype(np.float64)
+    pad, half = len(kernel) // 2, side // 2
+    blur = np.zeros((side, side))  # blurred row i = sum of kernel[t] * row i + t - pad
+    for t, weight in enumerate(kernel):
+        blur += weight * np.eye(side, k=t - pad)
+    pool, rows = np.zeros((half, side)), np.arange(half)
+    pool[rows, 2 * rows] = pool[rows, 2 * rows + 1] = 0.5
+    one_axis = pool @ blur  # (half, side), the same down the columns and across the rows
+    return np.kron(one_axis, one_axis).T.astype(np.float32)
+
+
 def features(vectors: np.ndarray) -> np.ndarray:
     """What the reject option compares: unit-length blurred, half-size glyphs.
 
@@ -72,38 +88,43 @@ def features(vectors: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of shape (n, (side // 2) ** 2), float32
-        Rows of length 1 (all zeros for an empty glyph).
+        Rows of length 1 (all zeros for an empty glyph): each glyph blurred by a Gaussian of
+        :data:`BLUR_SIGMA` pixels (zero outside it), then every 2×2 block averaged.
     """
     vectors = np.asarray(vectors, np.float32)
-    n, side = len(vectors), math.isqrt(vectors.shape[1])
-    kernel = _gaussian_kernel(BLUR_SIGMA)
-    pad = len(kernel) // 2
-    images = np.pad(vectors.reshape(n, side, side), ((0, 0), (pad, pad), (pad, pad)))
-    rows = sum(k * images[:, i:i + side, :] for i, k in enumerate(kernel))
-    blurred = sum(k * rows[:, :, i:i + side] for i, k in enumerate(kernel))
-    half = side // 2
-    pooled = blurred[:, :2 * half, :2 * half].reshape(n, half, 2, half, 2).mean(axis=(2, 4))
-    flat = pooled.reshape(n, half * half)
+    flat = vectors @ _feature_map(math.isqrt(vectors.shape[1]))
     norms = np.linalg.norm(flat, axis=1, keepdims=True)
     return flat / np.maximum(norms, 1e-12)
+
+
+def _by_label(prototype_labels: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``prototype_labels`` and ``arrays`` (rows alike) reordered so the labels are sorted."""
+    order = np.argsort(prototype_labels, kind="stable")
+    return tuple(array[order] for array in (prototype_labels, *arrays))
 
 
 def _best_similarity(query: np.ndarray, prototypes: np.ndarray, prototype_labels: np.ndarray,
                      labels: np.ndarray, exclude: np.ndarray | None = None,
                      sources: np.ndarray | None = None) -> np.ndarray:
-    """Largest cosine similarity of every query row to a prototype of its label (n,).
+    """Largest cosine similarity of every query row to a prototype of its label (n,); 0 for a
+    label without prototypes. ``prototype_labels`` (m,) must be sorted: each query is compared
+    with its own label's slice of ``prototypes`` (m, d) only.
 
     With ``exclude`` (n,) and ``sources`` (m,), prototypes made from the query's own sample
     (``sources == exclude[i]``) do not count.
     """
-    out = np.empty(len(query), np.float32)
-    for start in range(0, len(query), CHUNK):
-        block = slice(start, start + CHUNK)
-        sims = query[block] @ prototypes.T
-        sims[prototype_labels[None, :] != labels[block, None]] = 0
-        if exclude is not None:
-            sims[sources[None, :] == exclude[block, None]] = 0
-        out[block] = sims.max(axis=1) if sims.shape[1] else 0
+    out = np.zeros(len(query), np.float32)
+    for label in np.unique(labels):
+        start, stop = np.searchsorted(prototype_labels, [label, label + 1])
+        if start == stop:
+            continue
+        rows = np.flatnonzero(labels == label)
+        for chunk in range(0, len(rows), CHUNK):
+            block = rows[chunk:chunk + CHUNK]
+            sims = query[block] @ prototypes[start:stop].T
+            if exclude is not None:
+                sims[sources[None, start:stop] == exclude[block, None]] = 0
+            out[block] = sims.max(axis=1)
     return out
 
 
@@ -115,9 +136,10 @@ class RejectOption:
     ----------
     prototypes : ndarray of shape (m, d)
         Unit-length :func:`features` of distorted training samples, rounded to float16 (what
-        files store) and kept as float32, so that comparing an input costs one small GEMM.
+        files store) and kept as float32, sorted by label, so that comparing an input costs
+        one small GEMM with its predicted label's prototypes.
     prototype_labels : ndarray of shape (m,), int
-        The class index of every prototype.
+        The class index of every prototype (kept sorted).
     threshold : float
         Inputs less similar than this to every prototype of their predicted label are unknown;
         0 never rejects.
@@ -130,10 +152,12 @@ class RejectOption:
     def __post_init__(self) -> None:
         self.threshold = check_threshold(self.threshold)
         # float16 precision, as files store them, held as float32 for the GEMM
-        self.prototypes = np.asarray(self.prototypes, np.float16).astype(np.float32)
-        if len(self.prototypes) != len(self.prototype_labels):
-            raise ValueError(f"{len(self.prototypes)} prototypes but "
+        prototypes = np.asarray(self.prototypes, np.float16).astype(np.float32)
+        if len(prototypes) != len(self.prototype_labels):
+            raise ValueError(f"{len(prototypes)} prototypes but "
                              f"{len(self.prototype_labels)} prototype labels")
+        self.prototype_labels, self.prototypes = _by_label(np.asarray(self.prototype_labels),
+                                                           prototypes)
 
     def similarity(self, vectors: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         """How much each preprocessed input (n, n_inputs) looks like its ``predicted`` class
@@ -204,6 +228,7 @@ def build_reject_option(x: np.ndarray, labels: np.ndarray, n_classes: int,
     """
     labels = np.asarray(labels, np.int64)
     prototypes, prototype_labels, sources = _copies(x, labels, n_classes, augment, rng)
+    prototype_labels, prototypes, sources = _by_label(prototype_labels, prototypes, sources)
     counts = np.bincount(labels, minlength=n_classes)
     usable = np.flatnonzero(counts[labels] >= 2)
     threshold = NEVER

@@ -9,7 +9,14 @@ from model.evaluation import evaluate_classifier
 from model.fit import ModelSettings, fit_classifier
 from model.modelfile import ModelFileError, load_model, save_model
 from model.preprocess import PreprocessConfig, preprocess_many
-from model.reject import NEVER, RejectOption, build_reject_option, check_threshold, features
+from model.reject import (
+    BLUR_SIGMA,
+    NEVER,
+    RejectOption,
+    build_reject_option,
+    check_threshold,
+    features,
+)
 from model.sketch import arc, line, place
 from model.strokes import render_strokes
 from model.train import TrainingConfig
@@ -84,6 +91,27 @@ def test_features_are_unit_length_and_tolerate_a_one_pixel_shift():
     f, g = features(x), features(shifted)
     assert np.allclose(np.linalg.norm(f, axis=1), 1, atol=1e-5)
     assert (np.sum(f * g, axis=1) > 0.85).all()
+
+
+@pytest.mark.parametrize("side", [28, 16])
+def test_features_blur_then_pool_each_glyph(side):
+    glyphs = np.random.default_rng(side).random((3, side, side))
+    glyphs[0] = 0  # empty: all zeros
+    offsets = range(-math.ceil(2 * BLUR_SIGMA), math.ceil(2 * BLUR_SIGMA) + 1)
+    kernel = np.exp(-0.5 * (np.array(offsets) / BLUR_SIGMA) ** 2)
+    kernel /= kernel.sum()
+    blurred = np.zeros_like(glyphs)  # zero outside the glyph
+    for dy, wy in zip(offsets, kernel, strict=True):
+        for dx, wx in zip(offsets, kernel, strict=True):
+            shifted = np.zeros_like(glyphs)
+            shifted[:, max(-dy, 0):side - max(dy, 0), max(-dx, 0):side - max(dx, 0)] = \
+                glyphs[:, max(dy, 0):side - max(-dy, 0), max(dx, 0):side - max(-dx, 0)]
+            blurred += wy * wx * shifted
+    pooled = blurred.reshape(3, side // 2, 2, side // 2, 2).mean(axis=(2, 4)).reshape(3, -1)
+    expected = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    got = features(glyphs.reshape(3, -1).astype(np.float32))
+    assert got.dtype == np.float32 and got.shape == (3, (side // 2) ** 2)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
 def test_a_class_with_one_sample_only_cannot_calibrate():
