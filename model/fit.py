@@ -19,6 +19,7 @@ import numpy as np
 from .augment import AugmentConfig, Augmenter
 from .classifier import Classifier, now_iso
 from .conv import pooled_shape
+from .ensemble import member_layer
 from .errors import TrainingError
 from .evaluation import Evaluation, evaluate_classifier, input_vectors
 from .network import ACTIVATIONS
@@ -354,11 +355,12 @@ def _copy_network(network, n_classes: int, rng: np.random.Generator, background:
     copy = network_from_config({**network.config(), "n_classes": n_classes}, rng)
     new_weights = copy.named_weights()
     old_weights = network.named_weights()
-    output_layer = list(old_weights)[-1]  # its arrays' last axis is the output unit
+    # the output layer (of every member of an ensemble): its arrays' last axis is the output unit
+    output_layer = member_layer(list(old_weights)[-1])
     for layer, arrays in old_weights.items():
         for key, old in arrays.items():
             new = new_weights[layer][key]
-            if background and layer == output_layer:
+            if background and member_layer(layer) == output_layer:
                 new[..., :old.shape[-1] - 1] = old[..., :-1]
                 new[..., -1] = old[..., -1]
             else:

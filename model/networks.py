@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .conv import conv_sizes
+from .ensemble import Ensemble, check_members
 from .network import StaticNetwork
 from .recurrent import RecurrentNetwork
 
@@ -18,8 +19,14 @@ DEFAULT_ACTIVATIONS: dict[str, str] = {name: kind.default_activation
 
 
 def network_from_config(config: dict[str, Any], rng: np.random.Generator | None = None):
-    """Build a network of the type and architecture that ``config`` (from ``.config()``) names."""
-    return _network_type(config).from_config(config, rng)
+    """Build a network of the type and architecture that ``config`` (from ``.config()``) names:
+    an :class:`~model.ensemble.Ensemble` of that many networks if it has ``members``."""
+    kind = _network_type(config)
+    if "members" not in config:
+        return kind.from_config(config, rng)
+    member = {key: value for key, value in config.items() if key != "members"}
+    return Ensemble([kind.from_config(member, rng)
+                     for _ in range(check_members(config["members"]))])
 
 
 def _network_type(config: dict[str, Any]) -> type:
@@ -35,9 +42,10 @@ MAX_PARAMETERS = 100_000_000  # 400 MB of float32 weights; training needs about 
 def parameter_count(config: dict[str, Any]) -> int:
     """Number of weights and biases of a network with the sizes in ``config`` (``type``,
     ``n_inputs``, ``hidden``, ``n_classes`` and any conv blocks, as ``.config()`` gives them),
-    computed from the sizes alone: nothing is built. ValueError for sizes that are not
-    positive whole numbers."""
+    computed from the sizes alone: nothing is built; times ``members`` for an ensemble.
+    ValueError for sizes that are not positive whole numbers."""
     _network_type(config)
+    members = check_members(config["members"]) if "members" in config else 1
     hidden = config.get("hidden")
     widths = list(hidden) if isinstance(hidden, list | tuple) else [hidden]
     sizes = [config.get("n_inputs"), *widths, config.get("n_classes")]
@@ -53,8 +61,8 @@ def parameter_count(config: dict[str, Any]) -> int:
                              f"image shape {image_shape}")
         convolution, sizes[0] = conv_sizes(image_shape, channels, config.get("kernel_size", 3))
     dense = sum((int(a) + 1) * int(b) for a, b in pairwise(sizes))
-    return convolution + dense + (int(widths[0]) ** 2 if config.get("type") == "recurrent"
-                                  else 0)
+    return members * (convolution + dense + (int(widths[0]) ** 2
+                                             if config.get("type") == "recurrent" else 0))
 
 
 def check_network_size(config: dict[str, Any]) -> None:
