@@ -98,7 +98,10 @@ def features(vectors: np.ndarray) -> np.ndarray:
 
 
 def _by_label(prototype_labels: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``prototype_labels`` and ``arrays`` (rows alike) reordered so the labels are sorted."""
+    """``prototype_labels`` and ``arrays`` (rows alike) reordered so the labels are sorted (as
+    they are, and stay, in files written since)."""
+    if np.all(prototype_labels[1:] >= prototype_labels[:-1]):
+        return (prototype_labels, *arrays)
     order = np.argsort(prototype_labels, kind="stable")
     return tuple(array[order] for array in (prototype_labels, *arrays))
 

@@ -114,6 +114,20 @@ def test_features_blur_then_pool_each_glyph(side):
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
+def test_similarity_is_the_best_match_among_the_predicted_labels_prototypes():
+    rng = np.random.default_rng(0)
+    prototypes = features(rng.random((40, 64), dtype=np.float32))
+    labels = rng.integers(0, 3, 40)  # in no order; label 3 has no prototypes
+    option = RejectOption(prototypes, labels, 0.5)
+    query = rng.random((12, 64), dtype=np.float32)
+    predicted = np.resize([0, 1, 2, 3], 12)
+    stored = prototypes.astype(np.float16).astype(np.float32)  # what files keep
+    expected = [max((f @ p for p, label in zip(stored, labels, strict=True) if label == k),
+                    default=0) for f, k in zip(features(query), predicted, strict=True)]
+    np.testing.assert_allclose(option.similarity(query, predicted), expected, atol=1e-6)
+    assert option.similarity(query, predicted)[3] == 0
+
+
 def test_a_class_with_one_sample_only_cannot_calibrate():
     x, y = drawn(TEST_SHAPES, 1, seed=4)
     option = build_reject_option(x, y, len(TEST_SHAPES), None, np.random.default_rng(0))
