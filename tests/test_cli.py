@@ -536,7 +536,7 @@ def test_info_default_and_builtin_models():
     assert "digits.h5" in default.splitlines()[0]
     assert "classes     10: 0 1 2 3 4 5 6 7 8 9" in default
     assert "input       28x28 pixels" in default
-    assert "network     static 784-" in default
+    assert "network     3 × static 784-" in default  # three networks averaged
     assert "trained     " in default and "epochs" in default
 
     info = as_json(ok("info", "printed", "--json"))
