@@ -8,6 +8,7 @@ Every failure ends in one line on stderr that starts with ``error:`` and a non-z
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from typing import TextIO
@@ -21,7 +22,7 @@ from model.samples import SampleSetError
 from .cli_common import CliError
 from .cli_read import add_info, add_predict
 from .cli_train import add_evaluate, add_import, add_train
-from .exits import EXIT_CANCELLED, INTERRUPTED
+from .exits import EXIT_BROKEN_PIPE, EXIT_CANCELLED, INTERRUPTED
 from .text import printable
 
 PROG = "charrec"
@@ -62,6 +63,9 @@ def _run(argv: list[str] | None) -> int:
             parser.error("name a command, or run charrec without arguments to open the app")
         command = f"charrec {args.command}"
         return args.run(args)
+    except BrokenPipeError:  # whoever read the output stopped ('| head'): end quietly
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
     except KNOWN_ERRORS as exc:
         return _fail(first_line(exc), getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
@@ -95,6 +99,14 @@ def build_parser() -> Parser:
     for add in (add_import, add_train, add_evaluate, add_predict, add_info):
         add(commands)
     return parser
+
+
+def _stdout_to_devnull() -> None:
+    """Point the process's stdout at os.devnull, so that flushing what is left of it at exit
+    cannot fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno())
+    os.close(devnull)
 
 
 def _fail(message: str, exit_code: int) -> int:

@@ -343,6 +343,20 @@ def test_train_rejects_bad_data_and_outputs(tmp, folder, bad):
     assert not (tmp / "x.h5").exists()
 
 
+def test_output_read_only_in_part_ends_quietly():
+    """'charrec info | head -1': the reader goes away before charrec writes."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run([sys.executable, "-m", "app.main", "info", "digits"], cwd=ROOT,
+                                env=ENV, stdin=subprocess.DEVNULL, stdout=writer,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
 def test_ctrl_c_stops_training_and_saves_nothing(tmp):
     data = write_folder(tmp / "bigger", per_class=40)
     out = tmp / "cancelled.h5"
