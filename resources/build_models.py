@@ -248,6 +248,8 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
         rng = np.random.default_rng(seed)
         dust = [dusty(image, rng) for image in x_train]
         others = background_set(rng)
+        # Further copies are drawn (and listed) after the "none" images, so that the first copy
+        # and the "none" images are what the seed gave the networks of one copy.
         more_dust = [dusty(image, rng) for _ in range(DUST_COPIES - 1) for image in x_train]
         images = [*x_train, *dust, *uci_big, *font_images, *[im for im, _ in drawn], *others,
                   *more_dust]
