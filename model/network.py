@@ -67,6 +67,17 @@ def init_scale(activation: str, n_in: int, n_out: int) -> float:
     return gain * float(np.sqrt(2.0 / (n_in + n_out)))
 
 
+class NoRandomInit:
+    """Stands in for the ``rng`` of a network whose weights are read from a file right after
+    it is built (:func:`model.modelfile.load_model`): every draw is ones, so loading draws no
+    random numbers. Ones rather than zeros keep the recurrent network's power iteration
+    finite."""
+
+    @staticmethod
+    def standard_normal(size: int | tuple[int, ...]) -> np.ndarray:
+        return np.ones(size)
+
+
 class Dense:
     """Fully connected layer ``y = x @ weight + bias``.
 

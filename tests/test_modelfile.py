@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 from model.classifier import Classifier
+from model.ensemble import Ensemble
 from model.modelfile import FORMAT_VERSION, ModelFileError, load_model, save_model
 from model.network import StaticNetwork
 from model.preprocess import PreprocessConfig
+from model.recurrent import RecurrentNetwork
 from model.train import TrainingConfig, train
 
 LABELS = ["0", "a", "ß", "ж", "あ", "10", "🙂"]
@@ -52,6 +54,31 @@ def test_round_trip_gives_identical_predictions(model_path):
     assert loaded.training == original.training
     assert loaded.network.config() == original.network.config()
     assert loaded.describe()["epochs_trained"] == 2
+
+
+NETWORKS = {
+    "dense": lambda rng: StaticNetwork(64, [12], len(LABELS), rng=rng),
+    "conv": lambda rng: StaticNetwork(64, [12], len(LABELS), rng=rng, conv=[3, 4]),
+    "recurrent": lambda rng: RecurrentNetwork(64, 12, len(LABELS), rng=rng),
+    "ensemble": lambda rng: Ensemble([StaticNetwork(64, [12], len(LABELS), rng=rng)
+                                      for _ in range(3)]),
+}
+
+
+@pytest.mark.parametrize("kind", NETWORKS)
+def test_loading_draws_no_random_initial_weights(kind, tmp_path, monkeypatch):
+    # Building a network to read weights into used to draw random weights first (12 ms and
+    # the import of numpy.random for the built-in digits model).
+    rng = np.random.default_rng(2)
+    original = Classifier(NETWORKS[kind](rng), list(LABELS), PreprocessConfig(size=8, box=6))
+    save_model(original, tmp_path / "model.h5")
+    x = rng.random((20, 64), dtype=np.float32)
+
+    def no_draws(*args, **kwargs):
+        raise AssertionError("loading drew random numbers")
+    monkeypatch.setattr(np.random, "default_rng", no_draws)
+    loaded = load_model(tmp_path / "model.h5")
+    np.testing.assert_array_equal(original.predict_vectors(x), loaded.predict_vectors(x))
 
 
 def test_file_is_self_describing_with_plain_h5py(model_path):

@@ -166,6 +166,44 @@ def test_the_threshold_and_prototypes_round_trip_through_the_model_file(trained,
     assert np.array_equal(loaded.reject.prototype_labels, trained.reject.prototype_labels)
 
 
+def test_prototypes_stored_gzip_compressed_as_before_load_the_same(trained, tmp_path):
+    save_model(trained, tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "a") as f:
+        stored = f["reject/prototypes"][()]
+        del f["reject/prototypes"]
+        f["reject"].create_dataset("prototypes", data=stored, compression="gzip", shuffle=True)
+    assert np.array_equal(load_model(tmp_path / "m.h5").reject.prototypes,
+                          trained.reject.prototypes)
+
+
+def _set_first(name, value):
+    def action(f):
+        data = f[f"reject/{name}"]
+        data[0] = value
+    return action
+
+
+def _narrow_prototypes(f):
+    rows = len(f["reject/prototypes"])
+    del f["reject/prototypes"]
+    f["reject"].create_dataset("prototypes", data=np.zeros((rows, 100), np.float16))
+
+
+@pytest.mark.parametrize(("action", "message"), [
+    (_set_first("prototypes", np.inf), "reject/prototypes contains NaN or infinite values"),
+    (_narrow_prototypes, r"reject/prototypes must be of shape \(n, 196\)"),
+    (_set_first("prototype_labels", 9), r"reject/prototype_labels must lie in \[0, 3\)"),
+    (lambda f: f["reject"].attrs.__setitem__("method", "magic"), "unknown kind 'magic'"),
+])
+def test_a_damaged_reject_option_gives_one_clear_error(trained, tmp_path, action, message):
+    save_model(trained, tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "a") as f:
+        action(f)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_model(tmp_path / "m.h5")
+    assert "\n" not in str(info.value)
+
+
 def test_a_model_file_without_a_reject_option_loads_and_calls_everything_known(trained, tmp_path):
     save_model(trained, tmp_path / "old.h5")
     with h5py.File(tmp_path / "old.h5", "a") as f:
