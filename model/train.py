@@ -24,7 +24,7 @@ from .validation import validation_share
 EVAL_CHUNK = 2048
 DEFAULT_OPTIMIZER = "adam"
 MIN_STEPS = 1000  # optimisation steps a run with automatic epochs makes at least
-MIN_EPOCHS = 30  # and epochs
+MIN_EPOCHS = 60  # and epochs (bench/README.md: 30 read 0.35-0.9 points worse)
 MAX_EPOCHS = 5000  # most automatic epochs (a handful of samples in tiny batches)
 PLATEAU_STEPS = 300  # automatic early stopping: steps without improvement, as epochs
 MIN_PATIENCE = 10  # but never fewer epochs than this

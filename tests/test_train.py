@@ -87,7 +87,7 @@ def test_automatic_effort_makes_enough_steps_for_few_samples_and_few_epochs_for_
     auto = TrainingConfig()
     assert planned_epochs(auto, batches=1) == 1000  # 36 samples: a thousand steps
     assert planned_epochs(auto, batches=2) == 500
-    assert planned_epochs(auto, batches=79) == 30  # 5,000 samples: thirty epochs
+    assert planned_epochs(auto, batches=79) == 60  # 5,000 samples: sixty epochs
     assert planned_epochs(TrainingConfig(epochs=7), batches=1) == 7
     assert patience(auto, batches=1) == 300 and patience(auto, batches=79) == 10
     assert patience(TrainingConfig(early_stopping=0), batches=1) == 0
