@@ -1,4 +1,5 @@
-"""Solving batches of fixed-point problems ``s = g(s)``: Picard iteration or Anderson mixing.
+"""Solving batches of fixed-point problems ``s = g(s)``: Picard iteration or Anderson mixing,
+and :class:`ConvergenceError` for a relaxation that does not settle.
 
 References
 ----------
@@ -14,8 +15,43 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .errors import TrainingError
+
 SOLVERS = ("picard", "anderson")
 ANDERSON_RIDGE = 1e-6  # Tikhonov term of Anderson's least squares, relative to its scale
+
+
+class ConvergenceError(TrainingError):
+    """A relaxation did not reach its fixed point, or the recurrent map is not a contraction.
+
+    Attributes
+    ----------
+    phase : {"forward", "backward"}
+        Which relaxation: the network's state or the adjoint error signal.
+    iterations : int
+        Relaxation steps used.
+    residual : float
+        Largest change of the last step (relative to the error signal in the backward phase).
+    tol : float
+        The tolerance the residual had to get below.
+    contraction : float or None
+        ``||W||_2 * max f'`` when it was measured; 1 or more means no guaranteed fixed point.
+    """
+
+    def __init__(self, phase: str, iterations: int, residual: float, tol: float,
+                 contraction: float | None = None):
+        self.phase, self.iterations, self.residual = phase, iterations, residual
+        self.tol, self.contraction = tol, contraction
+        if residual >= tol:
+            problem = (f"the {phase} relaxation did not converge: residual {residual:.3g} after "
+                       f"{iterations} iterations (tolerance {tol:g})")
+        else:
+            problem = (f"the {phase} relaxation converged in {iterations} iterations, but the "
+                       f"fixed point need not be unique")
+        if contraction is not None and contraction >= 1:
+            problem += (f"; the recurrent weights are not contractive (||W|| * max f' = "
+                        f"{contraction:.3g} >= 1)")
+        super().__init__(problem)
 
 
 class Anderson:

@@ -19,7 +19,8 @@ The relaxation is a contraction, with one fixed point that it reaches from any s
 keeps it one by rescaling ``W`` to a spectral-norm bound after every optimiser step; the norm is
 estimated by power iteration with a persistent vector (Miyato et al. 2018). Steps that still end
 unconverged are counted in :meth:`RecurrentNetwork.training_stats` and
-:meth:`RecurrentNetwork.check_convergence` raises :class:`ConvergenceError` for them.
+:meth:`RecurrentNetwork.check_convergence` raises
+:class:`~model.fixedpoint.ConvergenceError` for them.
 
 References
 ----------
@@ -38,8 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import TrainingError
-from .fixedpoint import SOLVERS, solve_fixed_point
+from .fixedpoint import SOLVERS, ConvergenceError, solve_fixed_point
 from .network import (
     ACTIVATIONS,
     DEFAULT_DTYPE,
@@ -57,39 +57,6 @@ DEFAULT_CONTRACTION = 0.5  # default spectral bound, as a share of 1 / max f'
 INIT_CONTRACTION = 0.25  # initial ||W||_2, as a share of 1 / max f'
 INIT_POWER_STEPS = 30  # power-iteration steps at construction; after_update does POWER_STEPS
 POWER_STEPS = 1
-
-
-class ConvergenceError(TrainingError):
-    """A relaxation did not reach its fixed point, or the recurrent map is not a contraction.
-
-    Attributes
-    ----------
-    phase : {"forward", "backward"}
-        Which relaxation: the network's state or the adjoint error signal.
-    iterations : int
-        Relaxation steps used.
-    residual : float
-        Largest change of the last step (relative to the error signal in the backward phase).
-    tol : float
-        The tolerance the residual had to get below.
-    contraction : float or None
-        ``||W||_2 * max f'`` when it was measured; 1 or more means no guaranteed fixed point.
-    """
-
-    def __init__(self, phase: str, iterations: int, residual: float, tol: float,
-                 contraction: float | None = None):
-        self.phase, self.iterations, self.residual = phase, iterations, residual
-        self.tol, self.contraction = tol, contraction
-        if residual >= tol:
-            problem = (f"the {phase} relaxation did not converge: residual {residual:.3g} after "
-                       f"{iterations} iterations (tolerance {tol:g})")
-        else:
-            problem = (f"the {phase} relaxation converged in {iterations} iterations, but the "
-                       f"fixed point need not be unique")
-        if contraction is not None and contraction >= 1:
-            problem += (f"; the recurrent weights are not contractive (||W|| * max f' = "
-                        f"{contraction:.3g} >= 1)")
-        super().__init__(problem)
 
 
 class RecurrentNetwork(Predictor):

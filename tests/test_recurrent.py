@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from model.fixedpoint import ConvergenceError
 from model.network import ACTIVATIONS, output_and_loss
 from model.networks import network_from_config
-from model.recurrent import MAX_SLOPE, ConvergenceError, RecurrentNetwork
+from model.recurrent import MAX_SLOPE, RecurrentNetwork
 from model.train import TrainingConfig, TrainingError, one_hot, train
 from tests.test_network import assert_seeding_is_exact, numeric_gradients
 from tests.toydata import three_blobs, xor_data
