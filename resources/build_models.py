@@ -256,7 +256,7 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
         labels = [*y_train, *y_train, *y_uci, *font_labels, *[label for _, label in drawn],
                   *[NONE] * len(others), *np.tile(y_train, DUST_COPIES - 1)]
         config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
-                                validation_split=0.05, seed=seed, max_seconds=3600)
+                                validation_split=0.05, seed=seed, max_seconds=7200)
         print(f"digits, member seed {seed}: {len(images)} training images, {len(others)} of "
               "them none of the digits", flush=True)
         member, _ = fit_classifier(images, labels, settings, config, name="Digits",
@@ -337,7 +337,7 @@ def build_printed(epochs: int, variants: int, n_lines: int,
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description="Rebuild the built-in models.")
     parser.add_argument("what", choices=("digits", "printed", "all"), nargs="?", default="all")
-    parser.add_argument("--digits-epochs", type=int, default=30)
+    parser.add_argument("--digits-epochs", type=int, default=60)
     parser.add_argument("--printed-epochs", type=int, default=40)
     parser.add_argument("--variants", type=int, default=1,
                         help="distorted renderings per printed glyph, besides the clean one")
