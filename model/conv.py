@@ -87,18 +87,18 @@ class Conv2D:
     def kernel_size(self) -> int:
         return self.weight.shape[0]
 
-    def _im2col(self, x: np.ndarray, name: str, ones: bool) -> np.ndarray:
-        """(n * h * w, k * k * channels [+ 1]) rows of the zero-padded k×k windows of ``x``
-        (n, h, w, channels), in (row, column, channel) order, ending in a 1 when ``ones``."""
+    def _im2col(self, x: np.ndarray) -> np.ndarray:
+        """(n * h * w, k * k * channels + 1) rows of the zero-padded k×k windows of ``x``
+        (n, h, w, channels), in (row, column, channel) order, each ending in a 1."""
         k, (n, h, w, c) = self.kernel_size, x.shape
         pad = k // 2
-        padded = self._buffers.get(f"{name}_padded", (n, h + 2 * pad, w + 2 * pad, c))
+        padded = self._buffers.get("padded", (n, h + 2 * pad, w + 2 * pad, c))
         padded[:, pad:pad + h, pad:pad + w, :] = x  # the border is never written: it stays 0
         s = padded.strides
         windows = as_strided(padded, (n, h, w, k, k, c), (s[0], s[1], s[2], s[1], s[2], s[3]),
                              writeable=False)
-        cols = self._buffers.get(f"{name}_cols", (n * h * w, k * k * c + ones))
-        if ones and not cols[:, -1].all():  # a new buffer: its last column becomes ones
+        cols = self._buffers.get("cols", (n * h * w, k * k * c + 1))
+        if not cols[:, -1].all():  # a new buffer: its last column becomes ones
             cols[:, -1] = 1
         row, item = cols.strides[0], cols.itemsize
         as_strided(cols, (n, h, w, k, k, c),
@@ -106,7 +106,7 @@ class Conv2D:
         return cols
 
     def __call__(self, x: np.ndarray, train: bool = False) -> np.ndarray:
-        cols = self._im2col(x, "input", ones=True)
+        cols = self._im2col(x)
         out = cols @ self._matrix
         if train:
             self._cols = cols
@@ -115,17 +115,27 @@ class Conv2D:
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         """Fill the gradients from ``grad_out`` (batch, h, w, out); return d loss / d x or None.
 
-        The input gradient is the 'same' correlation of ``grad_out`` with the kernel flipped in
-        both directions and its channel axes swapped: one more im2col and one GEMM.
+        The input gradient takes one GEMM, ``grad_out`` times every kernel offset's weights
+        transposed, giving (k * k, batch * h * w, in) blocks; each block is then added into
+        the padded gradient shifted by its offset (col2im). With the blocks in that order every
+        addition runs over whole image rows, and no k×k-times larger matrix of ``grad_out``
+        windows is built.
         """
         k, (n, h, w, f) = self.kernel_size, grad_out.shape
-        np.matmul(self._cols.T, grad_out.reshape(n * h * w, f), out=self._grad_matrix)
+        rows = grad_out.reshape(n * h * w, f)
+        np.matmul(self._cols.T, rows, out=self._grad_matrix)
         if not self.needs_input_grad:
             return None
-        flipped = self._buffers.get("flipped", (k, k, f, self.weight.shape[2]))
-        flipped[...] = self.weight[::-1, ::-1].transpose(0, 1, 3, 2)
-        cols = self._im2col(grad_out, "grad", ones=False)
-        return (cols @ flipped.reshape(k * k * f, -1)).reshape(n, h, w, -1)
+        c, pad = self.weight.shape[2], k // 2
+        taps = self._buffers.get("taps", (k * k, f, c))
+        taps[...] = self.weight.reshape(k * k, c, f).transpose(0, 2, 1)
+        blocks = self._buffers.get("blocks", (n, k * k * h * w * c)).reshape(k * k, -1, c)
+        np.matmul(rows, taps, out=blocks)
+        grad = self._buffers.get("grad", (n, h + 2 * pad, (w + 2 * pad) * c), zero=True)
+        for i in range(k):
+            for j in range(k):
+                grad[:, i:i + h, j * c:(j + w) * c] += blocks[i * k + j].reshape(n, h, w * c)
+        return grad.reshape(n, h + 2 * pad, w + 2 * pad, c)[:, pad:pad + h, pad:pad + w]
 
     def parameters(self) -> list[np.ndarray]:
         return [self.weight, self.bias]
