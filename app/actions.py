@@ -54,11 +54,11 @@ class WindowActions:
         canvas = window.canvas
         key = QKeySequence.StandardKey
         a = self._action
-        self.new = a("&New model", window.new_model, key.New,
+        self.new = a("&New model", window.files.new, key.New,
                      "Start without a model (your samples stay)")
-        self.open = a("&Open model…", window.open_model, key.Open, "Open a model file")
-        self.save = a("&Save model", window.save_model, key.Save, "Save the model")
-        self.save_as = a("Save model &as…", window.save_model_as, key.SaveAs,
+        self.open = a("&Open model…", window.files.open, key.Open, "Open a model file")
+        self.save = a("&Save model", window.files.save, key.Save, "Save the model")
+        self.save_as = a("Save model &as…", window.files.save_as, key.SaveAs,
                          "Save the model to a new file")
         self.open_image = a("Open &image…", window.images.open, "Ctrl+I",
                             "Classify an image file", "image")
@@ -157,7 +157,7 @@ class WindowActions:
             if path.is_file():
                 action = self.builtin_menu.addAction(path.stem.capitalize())
                 action.setStatusTip(f"Open the built-in model {path.name}")
-                action.triggered.connect(lambda _=False, p=path: self.window.open_model_path(p))
+                action.triggered.connect(lambda _=False, p=path: self.window.files.open_path(p))
         if not self.builtin_menu.actions():
             self.builtin_menu.addAction("No built-in models installed").setEnabled(False)
         file.addActions([self.save, self.save_as])
@@ -191,7 +191,7 @@ class WindowActions:
         for path in self.window.document.recent_files():
             action = self.recent_menu.addAction(menu_text(path.name))
             action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.window.open_model_path(p))
+            action.triggered.connect(lambda _=False, p=path: self.window.files.open_path(p))
         if not self.recent_menu.actions():
             self.recent_menu.addAction("No recent files").setEnabled(False)
 

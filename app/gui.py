@@ -53,6 +53,6 @@ def run_gui(argv: list[str]) -> int:
     window = MainWindow(folder, QSettings())
     model = startup_model(window)
     if model is not None:
-        window.open_model_file(model)
+        window.files.open_file(model)
     window.show()
     return app.exec()

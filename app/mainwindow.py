@@ -1,8 +1,8 @@
 """The main window: canvas and prediction in the middle, Samples and Training docks, menus.
 
 Its actions live in :mod:`app.actions`, the open model in :class:`~app.model_document.ModelDocument`
-and the samples in :class:`~app.samples_panel.SampleStore`; the window connects them and asks
-the questions (file dialogs, unsaved changes).
+(with its file dialogs and questions in :class:`~app.model_files.ModelFiles`) and the samples in
+:class:`~app.samples_panel.SampleStore`; the window connects them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from model.classifier import Classifier
 from model.errors import first_line
-from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError
 from model.progress import History
 from model.samples import SampleSetError
@@ -37,6 +35,7 @@ from .canvas import Canvas
 from .errors import log, message_box, show_error
 from .image_input import ImageInput
 from .model_document import ModelDocument
+from .model_files import ModelFiles
 from .places import Places
 from .prediction import PANEL_MAX_WIDTH, PredictionPanel
 from .predictor import LivePredictor
@@ -54,10 +53,7 @@ MINIMUM_SIZE = QSize(860, 560)  # at least; more when the panels need it
 DOCK_WIDTH = 410
 CANVAS_MIN_SIDE = 300  # at the window's minimum size the docks give way before the canvas
 DOCK_MIN_WIDTH = 300
-MODEL_FILTER = "charrec models (*.h5);;All files (*)"
 NOTE_COLOUR = "#b26a00"
-NOT_QUITTING = ("charrec is still open so that the model is not lost: save it in another "
-                "folder, or quit and choose Discard.")
 
 
 class MainWindow(QMainWindow):
@@ -77,7 +73,7 @@ class MainWindow(QMainWindow):
         self.places = Places(settings)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.document = ModelDocument(self.places, self)
-        self._closing = False
+        self.files = ModelFiles(self, self.document, self.places, self.status)
         self.setWindowIcon(icon("charrec"))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -226,13 +222,9 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.runner.stop()
-        self._closing = True
-        try:
-            if not self.maybe_save():
-                event.ignore()
-                return
-        finally:
-            self._closing = False
+        if not self.files.settle_before_quitting():
+            event.ignore()
+            return
         self._save_window()
         event.accept()
 
@@ -271,82 +263,6 @@ class MainWindow(QMainWindow):
                     "Layers, input to output:\n" + "\n".join(classifier.network.layer_stack()))
         self.summary.setText(f"{samples} · {model}")
         self.summary.setToolTip(tip)
-
-    def maybe_save(self) -> bool:
-        """Ask about unsaved changes; False if the user cancels (or saving fails)."""
-        if not self.document.has_unsaved_changes():
-            return True
-        question = message_box(self, QMessageBox.Icon.Question, "Unsaved model",
-                               f"The model '{self.classifier.name}' has unsaved changes. "
-                               "Save it?",
-                               QMessageBox.StandardButton.Save
-                               | QMessageBox.StandardButton.Discard
-                               | QMessageBox.StandardButton.Cancel)
-        question.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = question.exec()
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save_model()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def new_model(self) -> None:
-        if self.maybe_save():
-            self.document.set(None)
-            self.status("No model: add samples and train one, or open a model.")
-
-    def open_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", self.places.folder("models"),
-                                              MODEL_FILTER)
-        if path:
-            self.open_model_path(Path(path))
-
-    def open_model_path(self, path: Path) -> None:
-        if self.maybe_save():
-            self.open_model_file(path)
-
-    def open_model_file(self, path: Path) -> bool:
-        """Load ``path`` as the current model (no questions asked); False with a message."""
-        path = Path(path)
-        try:
-            classifier = self.document.open(path)
-        except ModelFileError as exc:
-            show_error(self, "Cannot open model", first_line(exc))
-            self.status(f"Could not open {path.name}.")
-            return False
-        labels = classifier.labels
-        shown = " ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
-        self.status(f"Opened {path.name}: it knows {plural(len(labels), 'character')} "
-                    f"({shown}).")
-        return True
-
-    def save_model(self) -> bool:
-        if self.classifier is None:
-            return False
-        if self.document.needs_new_file():
-            return self.save_model_as()
-        return self._write_model(self.document.path)
-
-    def save_model_as(self) -> bool:
-        if self.classifier is None:
-            return False
-        chosen, _ = QFileDialog.getSaveFileName(self, "Save model as",
-                                                str(self.document.suggested_path()),
-                                                MODEL_FILTER)
-        if not chosen:
-            if self._closing:
-                self.status("Not quitting: the model is not saved yet.")
-            return False
-        return self._write_model(Path(chosen))
-
-    def _write_model(self, path: Path) -> bool:
-        try:
-            path = self.document.save(path)
-        except OSError as exc:
-            text = f"Cannot save the model to {path}: {first_line(exc)}."
-            show_error(self, "Cannot save model",
-                       f"{text}\n\n{NOT_QUITTING}" if self._closing else text)
-            return False
-        self.status(f"Saved the model to {path}.")
-        return True
 
     # --- the canvas ---------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ def make_window(qtbot, data_dir, settings, messages):
         window = MainWindow(data_dir, settings)
         qtbot.addWidget(window)
         if model_path is not None:
-            window.open_model_file(model_path)
+            window.files.open_file(model_path)
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)
