@@ -1,4 +1,6 @@
-"""Shared fixtures. GUI tests run offscreen, with their own settings file and data folder."""
+"""Shared fixtures. GUI tests run offscreen, with their own settings file and data folder;
+command-line tests get, once per module, a folder of shapes, a model trained on it and bad files.
+"""
 
 import os
 from dataclasses import dataclass, field
@@ -6,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.glyphs import shape_images
+from tests.glyphs import shape_images, write_folder
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
@@ -94,3 +96,50 @@ def make_window(qtbot, data_dir, settings, messages):
 def window(make_window, tiny_model_path):
     """A main window with the tiny shapes model open."""
     return make_window(tiny_model_path)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp) -> Path:
+    """ROOT/<shape>/<i>.png with 8 images of each of the three shapes."""
+    return write_folder(tmp / "shapes", per_class=8)
+
+
+@pytest.fixture(scope="module")
+def model(tmp, folder) -> Path:
+    """A small static model of the three shapes, trained by the command line."""
+    # Imported here, not at the top: its ENV copies os.environ, which must by then hold the
+    # QT_QPA_PLATFORM default set above.
+    from tests.cli_helpers import SMALL, ok
+
+    out = tmp / "shapes.h5"
+    ok("train", folder, "--out", out, *SMALL, "--seed", "1")
+    return out
+
+
+@pytest.fixture(scope="module")
+def bad(tmp) -> dict[str, Path]:
+    """Files that are not usable images or models."""
+    import h5py
+    import numpy as np
+    from PIL import Image
+
+    root = tmp / "bad"
+    root.mkdir()
+    files = {name: root / name for name in
+             ("corrupt.png", "text.png", "empty.png", "bomb.png", "notmodel.h5", "foreign.h5")}
+    files["corrupt.png"].write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    files["text.png"].write_text("this is not an image\n")
+    files["empty.png"].write_bytes(b"")
+    Image.new("1", (20000, 20000)).save(files["bomb.png"])
+    files["notmodel.h5"].write_text("not a model\n")
+    with h5py.File(files["foreign.h5"], "w") as f:
+        f["random"] = np.random.default_rng(0).random((4, 4))
+    files["missing.png"] = root / "missing.png"
+    return files

@@ -14,8 +14,8 @@ from model.network import StaticNetwork
 from model.networks import network_from_config, parameter_count
 from model.preprocess import PreprocessConfig
 from model.train import TrainingConfig, one_hot, train
+from tests.cli_helpers import as_json, fails, ok
 from tests.glyphs import write_folder
-from tests.test_cli import as_json, fails, ok
 from tests.test_network import numeric_gradients
 
 EPS = 1e-6

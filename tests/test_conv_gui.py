@@ -2,7 +2,7 @@
 
 from model.fit import ModelSettings
 from tests.glyphs import STROKE_SHAPES as SHAPES
-from tests.test_gui import (
+from tests.gui_helpers import (
     TRAIN_TIMEOUT_MS,
     draw_shape,
     fill_samples,

@@ -23,8 +23,8 @@ from model.atomic import interrupts_deferred, remove_stale_temporaries
 from model.imagefolders import IMPORT_BATCH
 from model.modelfile import load_model, save_model
 from model.samples import SampleSet, SampleSetError
+from tests.cli_helpers import ENV, ROOT, SMALL, charrec, fails, ok
 from tests.glyphs import glyph
-from tests.test_cli import ENV, ROOT, SMALL, charrec, fails, ok
 from tests.test_modelfile import make_classifier
 
 BAR = np.zeros((64, 64), np.uint8)

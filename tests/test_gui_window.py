@@ -17,7 +17,7 @@ from app.mainwindow import CANVAS_MIN_SIDE, DOCK_WIDTH
 from app.prediction import PANEL_WIDTH, PredictionPanel
 from app.widgets import LABEL_MAX_LENGTH, FittedLabel
 from model.recognition import Recognition
-from tests.test_gui import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
+from tests.gui_helpers import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
 
 
 def test_esc_in_the_label_field_leaves_it_and_keeps_the_drawing(qtbot, window):

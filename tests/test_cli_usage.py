@@ -1,0 +1,80 @@
+"""charrec help and usage errors, and how it copes without Qt, a display or a reader."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli_helpers import ENV, ROOT, fails, ok
+
+COMMANDS = ("import", "train", "evaluate", "predict", "info")
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command):
+    result = ok(*([command] if command else []), "--help")
+    assert result.stdout.startswith("usage: charrec" + (f" {command}" if command else ""))
+    if command is None:
+        for name in COMMANDS:
+            assert name in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag):
+    from model import __version__
+
+    assert ok(flag).stdout == f"charrec {__version__}\n"
+    assert "-V, --version" in ok("--help").stdout
+
+
+def test_an_unknown_option_is_named_and_agrees_with_help():
+    line = fails("--foo", status=2)
+    assert line == "error: unrecognized arguments: --foo (see 'charrec --help')"
+    assert "[COMMAND ...]" in ok("--help").stdout  # no command opens the app, as help says
+
+
+def test_the_command_line_without_a_command_says_how_to_open_the_app(capsys):
+    from app.cli import main
+
+    assert main([]) == 2
+    assert "without arguments to open the app" in capsys.readouterr().err
+
+
+def test_unknown_command_is_one_error_line():
+    line = fails("bogus", status=2)
+    assert "bogus" in line and "train" in line
+
+
+def test_cli_never_imports_qt():
+    code = ("import sys, app.cli; from app.main import main; status = main(['info']); "
+            "assert status == 0, status; "
+            "assert 'PySide6' not in sys.modules, 'PySide6 imported'; print('no qt')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "no qt"
+
+
+def test_output_read_only_in_part_ends_quietly():
+    """'charrec info | head -1': the reader goes away before charrec writes."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run([sys.executable, "-m", "app.main", "info", "digits"], cwd=ROOT,
+                                env=ENV, stdin=subprocess.DEVNULL, stdout=writer,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
+def test_the_app_without_a_display_says_so_instead_of_aborting():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "app.main"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no display")
+    assert len(result.stderr.strip().splitlines()) == 1

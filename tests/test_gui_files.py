@@ -1,0 +1,66 @@
+"""Model files from the app: save and reopen, unsaved changes, built-in models kept unchanged."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from model.modelfile import load_model
+from tests.gui_helpers import TRAIN_TIMEOUT_MS, fill_samples, patch_dialog, quick_settings
+
+
+def test_save_and_reopen_through_the_menus(qtbot, window, monkeypatch, tmp_path, messages):
+    fill_samples(window, 4)
+    quick_settings(window, epochs=2)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    assert window.isWindowModified()
+    target = tmp_path / "mine"
+    patch_dialog(monkeypatch, "getSaveFileName", target)
+    QTest.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved = tmp_path / "mine.h5"
+    assert saved.is_file() and not window.isWindowModified()
+    assert window.windowTitle().startswith("mine")
+    assert load_model(saved).labels == window.classifier.labels
+
+    window.action_set.new.trigger()
+    assert window.classifier is None and not messages.boxes
+    patch_dialog(monkeypatch, "getOpenFileName", saved)
+    window.action_set.open.trigger()
+    assert window.classifier.name == "mine" and window.model_path == saved
+    assert window.places.recent_files()[0] == str(saved)
+    window.action_set.fill_recent_menu()
+    assert window.action_set.recent_menu.actions()[0].text() == "mine.h5"
+
+
+def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_model_path,
+                                         tmp_path):
+    path = tmp_path / "copy.h5"
+    path.write_bytes(tiny_model_path.read_bytes())
+    window = make_window(path)
+    window.classifier.name = "renamed"
+    window.document.modified = True
+    messages.answer = QMessageBox.StandardButton.Cancel
+    assert not window.close() and window.isVisible()
+    assert "unsaved changes" in messages.texts[-1]
+    messages.answer = QMessageBox.StandardButton.Save
+    assert window.close()
+    assert load_model(path).name == "renamed"  # saved to the file it came from
+
+
+def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_path, tmp_path,
+                                              monkeypatch):
+    import app.model_document
+
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "digits.h5").write_bytes(tiny_model_path.read_bytes())
+    monkeypatch.setattr(app.model_document, "BUILTIN_FOLDER", builtin)
+    window = make_window(builtin / "digits.h5")
+    window.document.modified = True
+    before = (builtin / "digits.h5").read_bytes()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: asked.append(a) or ("", "")))
+    window.action_set.save.trigger()
+    assert asked, "Save on a built-in model asks where to save"
+    assert (builtin / "digits.h5").read_bytes() == before

@@ -1,0 +1,91 @@
+"""The sample set in the app: adding drawings, a damaged file, relabel, delete, import, export."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from model.samples import SampleSet
+from model.strokes import Stroke, render_strokes
+from tests.gui_helpers import add_drawn_samples, draw_shape, fill_samples, patch_dialog
+
+
+def test_add_samples_by_drawing_and_find_them_after_a_restart(qtbot, make_window, data_dir):
+    window = make_window()
+    add_drawn_samples(qtbot, window, 2)
+    assert window.store.samples.counts() == {"-": 2, "o": 2, "|": 2}
+    panel = window.samples_panel
+    assert panel.proxy.rowCount() == 6
+    assert "6 samples" in panel.summary.text()
+    panel.filter.setCurrentIndex(panel.filter.findData("o"))
+    assert panel.proxy.rowCount() == 2
+    assert panel.filter.currentText() == "o (2)"
+
+    window.label_edit.clear()
+    QTest.keyClicks(window.label_edit, "be")  # B and E are tool shortcuts, but not while typing
+    assert window.label_edit.text() == "be" and not window.canvas.eraser
+    window.label_edit.setText("   ")
+    draw_shape(window.canvas, "|")
+    window.add_button.click()
+    assert len(window.store.samples) == 6  # a blank label is refused at the field
+    assert "border" in window.label_edit.styleSheet()
+    window.close()
+
+    again = make_window()
+    assert again.store.samples.counts() == {"-": 2, "o": 2, "|": 2}
+    assert again.samples_panel.proxy.rowCount() == 6
+    assert (data_dir / "samples.h5").is_file()
+
+
+def test_a_damaged_sample_file_is_kept_aside(qtbot, make_window, data_dir, messages):
+    data_dir.mkdir()
+    (data_dir / "samples.h5").write_bytes(b"this is not HDF5")
+    window = make_window()
+    assert len(window.store.samples) == 0
+    assert "could not be read" in messages.texts[-1]
+    (kept,) = data_dir.glob("samples-damaged-*.h5")
+    assert kept.read_bytes() == b"this is not HDF5"
+    add_drawn_samples(qtbot, window, 1)
+    assert SampleSet(data_dir / "samples.h5").counts() == {"-": 1, "o": 1, "|": 1}
+
+
+def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, messages):
+    window = make_window()
+    fill_samples(window, 2)
+    panel = window.samples_panel
+    panel.filter.setCurrentIndex(panel.filter.findData("o"))
+    panel.view.selectAll()
+    assert panel.selected_indices() == [4, 5]
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("0", True)))
+    panel.relabel_button.click()
+    assert window.store.samples.counts() == {"-": 2, "0": 2, "|": 2}
+    assert panel.filter.currentText().startswith("All labels")  # "o" is gone
+
+    panel.filter.setCurrentIndex(panel.filter.findData("|"))
+    panel.view.selectAll()
+    messages.answer = QMessageBox.StandardButton.Yes
+    QTest.keyClick(panel.view, Qt.Key.Key_Delete)
+    assert window.store.samples.counts() == {"-": 2, "0": 2}
+    assert not window.canvas.drawing.can_undo()  # Delete did not reach the canvas
+
+
+def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, messages):
+    window = make_window()
+    root = tmp_path / "folder"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        for i in range(3):
+            render_strokes([Stroke([(40 + 30 * i, 40), (200, 220)], 15)]).save(
+                root / label / f"{i}.png")
+    (root / "a" / "junk.png").write_bytes(b"nope")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(root)))
+    window.samples_panel.import_action.trigger()
+    assert window.store.samples.counts() == {"a": 3, "b": 3}
+    assert "junk.png" in messages.texts[-1]
+    exported = tmp_path / "out.h5"
+    patch_dialog(monkeypatch, "getSaveFileName", exported)
+    window.samples_panel.export_action.trigger()
+    assert exported.is_file()
+    patch_dialog(monkeypatch, "getOpenFileName", exported)
+    window.samples_panel.open_action.trigger()
+    assert window.store.samples.counts() == {"a": 6, "b": 6}
