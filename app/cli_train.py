@@ -16,7 +16,7 @@ from model.atomic import replace_target
 from model.builtin import resolve_model
 from model.errors import first_line
 from model.evaluation import evaluate_classifier
-from model.fit import DENSE_HIDDEN, ModelSettings, fit_and_validate
+from model.fit import CONV_ADVICE, DENSE_HIDDEN, ModelSettings, fit_and_validate
 from model.imagefolders import import_images, load_dataset
 from model.modelfile import load_model, save_model
 from model.network import ACTIVATIONS
@@ -103,7 +103,7 @@ def add_train(commands) -> None:
     arch.add_argument("--conv", type=_sizes, metavar="C[,C...]",
                       help="static: conv blocks before the hidden layers, one per number (3x3 "
                       "'same' conv with C channels, ReLU, 2x2 max-pool); '' for none (default "
-                      + (",".join(map(str, defaults.conv_blocks)) or "none") + ")")
+                      + (",".join(map(str, defaults.conv_blocks)) or "none") + f"); {CONV_ADVICE}")
     arch.add_argument("--activation", choices=list(ACTIVATIONS),
                       help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
     arch.add_argument("--max-iter", type=int, metavar="N",

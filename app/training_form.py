@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.fit import ModelSettings
+from model.fit import CONV_ADVICE, ModelSettings
 from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
 from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
@@ -80,7 +80,8 @@ class TrainingForm(QWidget):
         self.conv.setPlaceholderText("none")
         self.conv.setToolTip("Static: convolutional blocks before the hidden layers, one per "
                              "number — a 3x3 convolution with that many channels, ReLU and 2x2 "
-                             "max-pooling — e.g. 32,64; empty for a dense network")
+                             "max-pooling — e.g. 32,64; empty for a dense network.\n"
+                             f"{CONV_ADVICE}.")
         self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden_sizes)))
         self.hidden.setToolTip("Widths of the hidden layers, e.g. 256,128 (a recurrent network "
                                "has one hidden layer: give one number)")

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from model.fit import CONV_ADVICE
 from tests.cli_helpers import ENV, ROOT, fails, ok
 
 COMMANDS = ("import", "train", "evaluate", "predict", "info")
@@ -18,6 +19,8 @@ def test_every_command_has_help(command):
     if command is None:
         for name in COMMANDS:
             assert name in result.stdout
+    if command == "train":  # says when conv blocks pay, as the app's training form does
+        assert " ".join(CONV_ADVICE.split()) in " ".join(result.stdout.split())
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])

@@ -1,6 +1,6 @@
 """The app trains a small conv net end to end from its training form and shows its layers."""
 
-from model.fit import ModelSettings
+from model.fit import CONV_ADVICE, ModelSettings
 from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.gui_helpers import (
     TRAIN_TIMEOUT_MS,
@@ -14,6 +14,7 @@ from tests.gui_helpers import (
 def test_training_form_offers_conv_blocks(qtbot, window):
     form, panel = window.training_panel.form, window.training_panel
     assert form.conv.text() == ",".join(map(str, ModelSettings().conv_blocks))
+    assert CONV_ADVICE in form.conv.toolTip()
     form.conv.setText("0")
     assert form.conv.property("invalid") is True
     assert "conv channel counts" in form.conv.toolTip()
