@@ -103,7 +103,7 @@ def add_train(commands) -> None:
     arch.add_argument("--conv", type=_sizes, metavar="C[,C...]",
                       help="static: conv blocks before the hidden layers, one per number (3x3 "
                       "'same' conv with C channels, ReLU, 2x2 max-pool); '' for none (default "
-                      + (",".join(map(str, defaults.conv_blocks)) or "none") + f"); {CONV_ADVICE}")
+                      + (",".join(map(str, defaults.conv_blocks)) or "none") + f"). {CONV_ADVICE}")
     arch.add_argument("--activation", choices=list(ACTIVATIONS),
                       help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
     arch.add_argument("--max-iter", type=int, metavar="N",

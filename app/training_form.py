@@ -81,7 +81,7 @@ class TrainingForm(QWidget):
         self.conv.setToolTip("Static: convolutional blocks before the hidden layers, one per "
                              "number — a 3x3 convolution with that many channels, ReLU and 2x2 "
                              "max-pooling — e.g. 32,64; empty for a dense network.\n"
-                             f"{CONV_ADVICE}.")
+                             + CONV_ADVICE)
         self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden_sizes)))
         self.hidden.setToolTip("Widths of the hidden layers, e.g. 256,128 (a recurrent network "
                                "has one hidden layer: give one number)")

@@ -46,8 +46,9 @@ DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"static": (128,), "recurrent": (51
 # Hidden widths of a static network without conv blocks when none are given.
 DENSE_HIDDEN: tuple[int, ...] = (512, 256)
 # When conv blocks pay, for the help texts of the command line and the training form.
-CONV_ADVICE = ("32,64 reads handwriting 1.5-3 points better than a dense network (MNIST, 10 to "
-               "100 samples per label) but trains 5-7 times longer; drawn symbols, no better")
+CONV_ADVICE = ("Conv blocks 32,64 read handwriting 1.5-3 points better than a dense network "
+               "(MNIST, 10 to 100 samples per label), drawn symbols no better, and train 5-7 "
+               "times longer.")
 
 
 @dataclass
