@@ -16,7 +16,7 @@ from model.atomic import replace_target
 from model.builtin import resolve_model
 from model.errors import first_line
 from model.evaluation import evaluate_classifier
-from model.fit import CONV_ADVICE, DENSE_HIDDEN, ModelSettings, fit_and_validate
+from model.fit import CONV_ADVICE, ModelSettings, fit_and_validate
 from model.imagefolders import import_images, load_dataset
 from model.modelfile import load_model, save_model
 from model.network import ACTIVATIONS
@@ -97,13 +97,14 @@ def add_train(commands) -> None:
                       help=f"network type (default {defaults.network_type})")
     arch.add_argument("--hidden", type=_sizes, metavar="N[,N...]",
                       help="hidden layer sizes; a recurrent network has one (default "
-                      + _per_type(lambda kind: ",".join(map(str, dataclasses.replace(
-                          defaults, network_type=kind).hidden_sizes))) + f"; without conv "
-                      f"blocks {','.join(map(str, DENSE_HIDDEN))})")
+                      f"{_listed(dataclasses.replace(defaults, conv=()).hidden_sizes)} for "
+                      f"static, {_listed(dataclasses.replace(defaults, conv=(1,)).hidden_sizes)} "
+                      "after conv blocks, " + _listed(dataclasses.replace(
+                          defaults, network_type="recurrent").hidden_sizes) + " for recurrent)")
     arch.add_argument("--conv", type=_sizes, metavar="C[,C...]",
                       help="static: conv blocks before the hidden layers, one per number (3x3 "
                       "'same' conv with C channels, ReLU, 2x2 max-pool); '' for none (default "
-                      + (",".join(map(str, defaults.conv_blocks)) or "none") + f"). {CONV_ADVICE}")
+                      + (_listed(defaults.conv_blocks) or "none") + f"). {CONV_ADVICE}")
     arch.add_argument("--activation", choices=list(ACTIVATIONS),
                       help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
     arch.add_argument("--max-iter", type=int, metavar="N",
@@ -222,8 +223,16 @@ def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
 
 
 def _per_type(default) -> str:
-    """``default(network_type)`` for every network type, as help text."""
-    return ", ".join(f"{default(kind)} for {kind}" for kind in NETWORK_TYPES)
+    """``default(network_type)`` for every network type, as help text (once if they agree)."""
+    values = {kind: default(kind) for kind in NETWORK_TYPES}
+    if len(set(values.values())) == 1:
+        return str(next(iter(values.values())))
+    return ", ".join(f"{value} for {kind}" for kind, value in values.items())
+
+
+def _listed(sizes: tuple[int, ...]) -> str:
+    """(512, 256) -> "512,256", as the options take them."""
+    return ",".join(map(str, sizes))
 
 
 def _sizes(text: str) -> tuple[int, ...]:

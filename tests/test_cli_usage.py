@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from model.fit import CONV_ADVICE
+from model.fit import CONV_ADVICE, ModelSettings
 from tests.cli_helpers import ENV, ROOT, fails, ok
 
 COMMANDS = ("import", "train", "evaluate", "predict", "info")
@@ -20,7 +20,10 @@ def test_every_command_has_help(command):
         for name in COMMANDS:
             assert name in result.stdout
     if command == "train":  # says when conv blocks pay, as the app's training form does
-        assert " ".join(CONV_ADVICE.split()) in " ".join(result.stdout.split())
+        text = " ".join(result.stdout.split())
+        assert " ".join(CONV_ADVICE.split()) in text
+        after_conv = ModelSettings(conv=(8,)).hidden_sizes
+        assert f"{','.join(map(str, after_conv))} after conv blocks" in text
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
