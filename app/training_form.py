@@ -159,6 +159,7 @@ class TrainingForm(QWidget):
         self._valid = True
         self.network_type.currentIndexChanged.connect(self._type_changed)
         self.optimizer.currentTextChanged.connect(self._optimizer_changed)
+        self.conv.textChanged.connect(self._conv_changed)
         for edit in (self.conv, self.hidden, self.tol, self.learning_rate):
             edit.textChanged.connect(self.check)
         self._type_changed()
@@ -252,6 +253,19 @@ class TrainingForm(QWidget):
             self.hidden.setText(self.hidden.text().split(",")[0].strip())
         self.activation.setCurrentText(DEFAULT_ACTIVATIONS[kind])
         self.check()
+
+    def _conv_changed(self) -> None:
+        """Swap in the usual hidden widths with or without conv blocks (as ``ModelSettings``
+        gives them) if the field holds the other ones."""
+        try:
+            with_conv = bool(parse_conv(self.conv.text()))
+            hidden = parse_sizes(self.hidden.text())
+        except ValueError:
+            return
+        dense, after_conv = (ModelSettings(conv=conv).hidden_sizes for conv in ((), (1,)))
+        old, new = (dense, after_conv) if with_conv else (after_conv, dense)
+        if self.network_type.currentData() == "static" and hidden == old:
+            self.hidden.setText(",".join(map(str, new)))
 
     def _optimizer_changed(self, name: str) -> None:
         """Swap in the new optimiser's usual learning rate if the field holds the old one's."""

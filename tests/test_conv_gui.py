@@ -31,6 +31,21 @@ def test_training_form_offers_conv_blocks(qtbot, window):
     assert not form.conv.isEnabled() and form.model_settings().conv == ()
 
 
+def test_conv_blocks_bring_their_usual_hidden_widths_unless_the_user_chose_others(qtbot, window):
+    form = window.training_panel.form
+    dense, after_conv = (",".join(map(str, ModelSettings(conv=conv).hidden_sizes))
+                         for conv in ((), (1,)))
+    assert form.hidden.text() == dense
+    form.conv.setText("32,64")
+    assert form.hidden.text() == after_conv
+    assert form.model_settings().hidden == ModelSettings(conv=(32, 64)).hidden_sizes
+    form.conv.setText("")
+    assert form.hidden.text() == dense
+    form.hidden.setText("64")
+    form.conv.setText("16")
+    assert form.hidden.text() == "64"
+
+
 def test_train_a_conv_net_in_the_app_then_predict(qtbot, make_window):
     window = make_window()
     fill_samples(window, 6)
