@@ -3,12 +3,13 @@
 An accuracy measured on a handful of samples says next to nothing: three held-out samples give
 "100%" as easily as "67%". Validation therefore holds samples out only when there are enough of
 them (:func:`validation_share`), and every figure shown to a user goes through
-:func:`accuracy_text`, which gives the margin of error of the estimate and, below
+:func:`accuracy_text`, which gives the range the true accuracy likely lies in and, below
 :data:`MIN_HELD_OUT` samples, says that there are too few to estimate instead of a number.
 
-The margin is the half-width of the Wilson score interval at 95% confidence (Wilson, E. B.
-(1927). Probable inference, the law of succession, and statistical inference. JASA 22(158),
-209-212), which stays sensible at accuracies near 100%.
+The range is the Wilson score interval at 95% confidence (Wilson, E. B. (1927). Probable
+inference, the law of succession, and statistical inference. JASA 22(158), 209-212), which
+stays within 0-100% and sensible near 100%, where it is lopsided: 33 right of 33 is "100.0%,
+likely 89.6–100.0%", not "100.0% ± 10.4".
 """
 
 from __future__ import annotations
@@ -33,22 +34,25 @@ def enough(n_held_out: int) -> bool:
     return n_held_out >= MIN_HELD_OUT
 
 
-def margin(accuracy: float, n: int) -> float:
-    """Half-width of the 95% Wilson interval around ``accuracy`` measured on ``n`` samples."""
+def interval(accuracy: float, n: int) -> tuple[float, float]:
+    """The 95% Wilson interval (low, high) around ``accuracy`` measured on ``n`` samples; it
+    stays within [0, 1] and is lopsided near 0% and 100%."""
     if n <= 0:
-        return 1.0
+        return 0.0, 1.0
     z2 = Z_95 * Z_95
     centre = (accuracy + z2 / (2 * n)) / (1 + z2 / n)
     half = Z_95 * math.sqrt(accuracy * (1 - accuracy) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(abs(centre + half - accuracy), abs(accuracy - (centre - half)))
+    return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
 def accuracy_text(accuracy: float | None, n: int, what: str = "held-out") -> str:
-    """An accuracy as shown to users: ``"97.5% ± 2.1 (200 held-out samples)"``, or a note that
-    ``n`` samples are too few (or that nothing was held out) to estimate it."""
+    """An accuracy as shown to users: ``"97.5%, likely 95.1–98.7% (200 held-out samples)"``
+    (the 95% interval), or a note that ``n`` samples are too few (or that nothing was held
+    out) to estimate it."""
     if accuracy is None or n <= 0:
         return f"no {what} samples to estimate accuracy"
     if not enough(n):
         noun = "sample" if n == 1 else "samples"
         return f"too few {what} samples to estimate accuracy ({n} {noun}; {MIN_HELD_OUT} needed)"
-    return f"{accuracy:.1%} ± {margin(accuracy, n) * 100:.1f} ({n} {what} samples)"
+    low, high = interval(accuracy, n)
+    return f"{accuracy:.1%}, likely {100 * low:.1f}–{high:.1%} ({n} {what} samples)"

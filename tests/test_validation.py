@@ -1,8 +1,7 @@
-import math
-
+import numpy as np
 import pytest
 
-from model.validation import MIN_HELD_OUT, accuracy_text, margin, validation_share
+from model.validation import MIN_HELD_OUT, accuracy_text, interval, validation_share
 
 
 def test_automatic_validation_holds_out_only_enough_samples_to_mean_something():
@@ -17,10 +16,13 @@ def test_three_samples_never_show_a_percentage():
     assert "no held-out" in accuracy_text(None, 0)
 
 
-def test_enough_samples_show_the_figure_with_its_margin():
+def test_enough_samples_show_the_figure_with_the_range_it_likely_lies_in():
     text = accuracy_text(0.95, 200)
-    assert text.startswith("95.0% ± ") and "200 held-out samples" in text
-    # Wilson interval for 190/200: [0.9104, 0.9726], so the larger side is 3.96 points.
-    assert margin(0.95, 200) == pytest.approx(0.0396, abs=5e-4)
-    assert margin(1.0, 100) < 0.05 and margin(0.5, 30) > margin(0.5, 300)
-    assert math.isclose(margin(0.5, 0), 1.0)
+    assert text == "95.0%, likely 91.0–97.3% (200 held-out samples)"
+    # Wilson interval for 190/200: [0.9104, 0.9726].
+    assert interval(0.95, 200) == pytest.approx((0.9104, 0.9726), abs=5e-4)
+    # Near 100% the range is lopsided and never passes 100% (33 of 33: [0.896, 1]).
+    assert accuracy_text(1.0, 33) == "100.0%, likely 89.6–100.0% (33 held-out samples)"
+    width = [np.diff(interval(0.5, n))[0] for n in (30, 300)]
+    assert width[0] > width[1]
+    assert interval(0.5, 0) == (0.0, 1.0)
