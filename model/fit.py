@@ -274,15 +274,18 @@ def fit_classifier(images, labels: Sequence[str], settings: ModelSettings,
 def _reject_option(x: np.ndarray, y: np.ndarray, n_classes: int, augment,
                    rng: np.random.Generator, init: Classifier | None) -> RejectOption:
     """The reject option calibrated on the training samples; a continued model keeps the
-    prototypes of its labels that have no samples now."""
+    prototypes of its labels that have no samples now, and for them the acceptance they had:
+    the threshold is the lower of the new one, calibrated on the other labels only, and the
+    model's own."""
     fresh = build_reject_option(x, y, n_classes, augment, rng)
     if init is None or init.reject is None:
         return fresh
     kept = ~np.isin(init.reject.prototype_labels, y)
+    threshold = min(fresh.threshold, init.reject.threshold) if kept.any() else fresh.threshold
     return RejectOption(np.concatenate([fresh.prototypes, init.reject.prototypes[kept]]),
                         np.concatenate([fresh.prototype_labels,
                                         init.reject.prototype_labels[kept]]),
-                        fresh.threshold)
+                        threshold)
 
 
 @dataclass

@@ -157,6 +157,23 @@ def test_symbols_the_model_never_saw_are_not_known(trained):
                                            for image in images))
 
 
+def test_continuing_with_samples_of_some_labels_keeps_the_others_known(trained):
+    """The new threshold is calibrated on the new samples only; the labels without samples keep
+    the acceptance they had (a short run, as on the command line with --epochs: a long one on
+    new labels alone also unlearns the old ones)."""
+    once, names = drawings(OTHER_SHAPES, 1, seed=13)  # one drawing of each, eight copies:
+    images, labels = once * 8, names * 8  # alike samples calibrate a strict threshold
+    continued, _ = fit_classifier(images, labels, ModelSettings(), TrainingConfig(epochs=2),
+                                  init=trained)
+    assert continued.labels == [*trained.labels, *sorted(OTHER_SHAPES)]
+    assert continued.reject_threshold <= trained.reject_threshold
+    old_images, old_labels = drawings(TEST_SHAPES, 20, seed=14)
+    before = evaluate_classifier(trained, old_images, old_labels)
+    after = evaluate_classifier(continued, old_images, old_labels)
+    assert after.accuracy >= before.accuracy - 0.05
+    assert after.known_rate >= before.known_rate - 0.05
+
+
 def test_the_threshold_and_prototypes_round_trip_through_the_model_file(trained, tmp_path):
     trained.reject.threshold = 0.8125
     save_model(trained, tmp_path / "m.h5")
