@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from model.atomic import replace_target
 from model.builtin import default_model_path, resolve_model
 from model.classifier import Classifier
+from model.fileformat import check_replaceable
 from model.modelfile import load_model
 from model.reject import check_threshold
 
@@ -55,6 +57,20 @@ def load_classifier(name_or_path: str | None) -> tuple[Path, Classifier]:
     if path is None:
         raise CliError(NO_MODEL)
     return path, load_model(path)
+
+
+def output_path(out: str, kind: str) -> Path:
+    """``--out`` once it is known, before any work, that a file of the format ``kind`` can be
+    written there: not a folder, device, pipe or socket, in a folder that exists (for a
+    symlink, the folder of the file it names) and not a file of another kind."""
+    path = Path(out)
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; --out needs a file name")
+    target = replace_target(path)  # a device, a pipe or a socket is never replaced
+    if not target.parent.is_dir():
+        raise CliError(f"cannot save to {path}: the folder {target.parent} does not exist")
+    check_replaceable(target, kind, CliError)
+    return path
 
 
 def print_json(data: dict[str, Any]) -> int:

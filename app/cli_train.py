@@ -9,13 +9,12 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TextIO
 
-from model.atomic import replace_target
 from model.builtin import resolve_model
 from model.errors import first_line
 from model.evaluation import evaluate_classifier
+from model.fileformat import MODEL_FORMAT, SAMPLES_FORMAT
 from model.fit import CONV_ADVICE, ModelSettings, fit_and_validate
 from model.imagefolders import import_images, load_dataset
 from model.modelfile import load_model, save_model
@@ -33,6 +32,7 @@ from .cli_common import (
     add_model,
     add_reject_threshold,
     load_classifier,
+    output_path,
     print_damaged,
     print_json,
     print_rows,
@@ -58,8 +58,9 @@ def add_import(commands) -> None:
 
 
 def run_import(args) -> int:
-    samples = SampleSet(args.out, on_wait=lambda message: print(f"{message}...",
-                                                                file=sys.stderr, flush=True))
+    samples = SampleSet(output_path(args.out, SAMPLES_FORMAT),
+                        on_wait=lambda message: print(f"{message}...", file=sys.stderr,
+                                                      flush=True))
     before = len(samples)
     try:
         report = import_images(args.sources, samples, args.label)
@@ -139,10 +140,7 @@ def add_train(commands) -> None:
 
 def run_train(args) -> int:
     settings, config = _training_settings(args)
-    out = _writable(Path(args.out))
-    if out.is_file() and Path(args.data).is_file() and out.samefile(args.data):
-        raise CliError(f"--out {out} is the sample set being trained on; saving the model "
-                       "there would replace the samples, so choose another file name")
+    out = output_path(args.out, MODEL_FORMAT)
     init = load_model(resolve_model(args.init)) if args.init else None
     data = load_dataset(args.data)
     printer = ProgressPrinter(sys.stderr, sys.stderr.isatty())
@@ -243,16 +241,6 @@ def _sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated whole numbers like 32,64, got {text!r}") from None
     return sizes
-
-
-def _writable(out: Path) -> Path:
-    """Check before training that a model can be saved at ``out``."""
-    if out.is_dir():
-        raise CliError(f"{out} is a folder; --out needs a file name such as model.h5")
-    replace_target(out)  # a device, a pipe or a socket is never replaced
-    if not out.parent.is_dir():
-        raise CliError(f"cannot save to {out}: the folder {out.parent} does not exist")
-    return out
 
 
 @contextlib.contextmanager

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import h5py
+
+from .errors import first_line
+
+MODEL_FORMAT = "charrec-model"
+SAMPLES_FORMAT = "charrec-samples"
 # format name -> (what a file of it is, what it is called, its word in version messages)
-KINDS = {"charrec-model": ("a charrec model file", "model", "model"),
-         "charrec-samples": ("a charrec sample set", "sample set", "sample")}
+KINDS = {MODEL_FORMAT: ("a charrec model file", "model", "model"),
+         SAMPLES_FORMAT: ("a charrec sample set", "sample set", "sample")}
 
 
 def check_header(attrs: Mapping[str, Any], name: str, expected: str, newest: int,
                  error: type[Exception], hint: str = "") -> int:
     """Raise ``error`` unless ``attrs`` name the format ``expected`` at a version up to
     ``newest``; return the version. ``hint`` follows the message for the other charrec kind."""
-    found, (_, noun, short) = attrs.get("format"), KINDS[expected]
+    found, short = attrs.get("format"), KINDS[expected][2]
     if found != expected:
-        if found in KINDS:
-            raise error(f"{name} is {KINDS[found][0]}, not a {noun}{hint}")
-        raise error(f"{name} is an HDF5 file from another program, not a charrec {noun}")
+        raise error(wrong_kind(name, found, expected) + (hint if found in KINDS else ""))
     version = int(attrs.get("format_version", -1))
     if version > newest:
         raise error(f"{name} was written by a newer charrec ({short} format "
@@ -26,3 +31,36 @@ def check_header(attrs: Mapping[str, Any], name: str, expected: str, newest: int
     if version < 1:
         raise error(f"{name} has an invalid format version {version}")
     return version
+
+
+def wrong_kind(name: str, found: Any, expected: str) -> str:
+    """Why a file whose header names the format ``found`` is not a file of ``expected``."""
+    noun = KINDS[expected][1]
+    if found in KINDS:
+        return f"{name} is {KINDS[found][0]}, not a {noun}"
+    return f"{name} is an HDF5 file from another program, not a charrec {noun}"
+
+
+def not_hdf5(name: str, expected: str) -> str:
+    """Why a file that is not HDF5 at all is no file of the format ``expected``."""
+    return f"{name} is not {KINDS[expected][0]} (not an HDF5 file)"
+
+
+def check_replaceable(path: Path, expected: str, error: type[Exception]) -> None:
+    """Raise ``error`` unless writing a file of format ``expected`` at ``path`` destroys
+    nothing else: ``path`` is missing, empty or already such a file (of any version).
+    Another program's file, the other charrec kind and a file whose header cannot be read
+    are refused: a model is never saved over a sample set, nor samples over a model."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    name = path.name
+    if not h5py.is_hdf5(path):
+        raise error(f"{not_hdf5(name, expected)}; choose another file name")
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            found = f.attrs.get("format")
+    except (OSError, KeyError, ValueError) as exc:  # e.g. a truncated file of either kind
+        raise error(f"{name} is an HDF5 file that cannot be read ({first_line(exc)}), so it "
+                    "may be a file worth keeping; choose another file name") from None
+    if found != expected:
+        raise error(f"{wrong_kind(name, found, expected)}; choose another file name")

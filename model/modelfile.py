@@ -19,7 +19,7 @@ import numpy as np
 from . import __version__
 from .classifier import Classifier
 from .errors import first_line
-from .fileformat import check_header
+from .fileformat import MODEL_FORMAT, check_header, not_hdf5
 from .h5checks import UnsafeFileError, check_file, checked_dataset
 from .h5io import hdf5_writer, utf8
 from .labels import LabelError, check_stored_labels
@@ -29,7 +29,7 @@ from .preprocess import PreprocessConfig
 from .progress import History
 from .reject import REJECT_METHOD, RejectOption, feature_length
 
-FORMAT_NAME = "charrec-model"
+FORMAT_NAME = MODEL_FORMAT
 FORMAT_VERSION = 1
 STRING = h5py.string_dtype("utf-8")
 MAX_CLASSES = 100_000
@@ -81,7 +81,7 @@ def load_model(path: str | os.PathLike) -> Classifier:
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     if not h5py.is_hdf5(path):
-        raise ModelFileError(f"{path.name} is not a charrec model file (not an HDF5 file)")
+        raise ModelFileError(not_hdf5(path.name, FORMAT_NAME))
     try:
         with h5py.File(path, "r") as f:
             return _read(f, path.name)

@@ -39,14 +39,14 @@ import numpy as np
 
 from .atomic import interrupts_deferred
 from .errors import first_line
-from .fileformat import check_header
+from .fileformat import SAMPLES_FORMAT, check_header, not_hdf5
 from .filelock import write_lock
 from .h5checks import UnsafeFileError, check_file, checked_dataset
 from .h5io import hdf5_writer, open_for_append, reserve_space, write_flags_set
 from .labels import LabelError, check_stored_labels
 from .preprocess import WORKING_SIZE
 
-FORMAT_NAME = "charrec-samples"
+FORMAT_NAME = SAMPLES_FORMAT
 FORMAT_VERSION = 1
 IMAGE_SHAPE = (WORKING_SIZE, WORKING_SIZE)
 TEXT_COLUMNS = ("labels", "sources", "added")
@@ -208,7 +208,7 @@ def _reading(path: Path) -> Iterator[tuple[h5py.File, FileState]]:
     if not path.is_file():
         raise SampleSetError(f"{path} is not a file")
     if not h5py.is_hdf5(path):
-        raise SampleSetError(f"{path.name} is not a charrec sample-set file (not an HDF5 file)")
+        raise SampleSetError(not_hdf5(path.name, FORMAT_NAME))
     try:
         with interrupts_deferred(), _open_for_reading(path) as f:
             yield f, _state(path, _committed(f, path))

@@ -1,0 +1,43 @@
+"""What the command line writes: --out never destroys a file of another kind, and fails before
+any work when it cannot be written."""
+
+from model.modelfile import load_model
+from model.samples import SampleSet
+from tests.cli_helpers import SMALL, fails, ok
+
+
+def test_train_never_saves_a_model_over_a_sample_set(tmp, folder):
+    samples = tmp / "trained-on-not.h5"
+    ok("import", folder, "--out", samples)
+    link = tmp / "link-to-samples.h5"
+    link.symlink_to(samples)
+    for out in (samples, link):
+        line = fails("train", folder, "--out", out, *SMALL)
+        assert f"{samples.name} is a charrec sample set, not a model" in line
+    assert len(SampleSet(samples)) == 24 and link.is_symlink()
+
+
+def test_import_never_adds_samples_to_a_model(tmp, folder, model):
+    line = fails("import", folder, "--out", model)
+    assert f"{model.name} is a charrec model file, not a sample set" in line
+    assert load_model(model).labels == ["bar", "cross", "ring"]
+
+
+def test_train_never_replaces_another_programs_file(tmp, folder, bad):
+    for name, reason in (("foreign.h5", "HDF5 file from another program"),
+                         ("text.png", "not an HDF5 file")):
+        before = bad[name].read_bytes()
+        assert reason in fails("train", folder, "--out", bad[name], *SMALL)
+        assert bad[name].read_bytes() == before
+
+
+def test_out_in_a_missing_folder_fails_before_any_work(tmp, folder):
+    dangling = tmp / "dangling.h5"
+    dangling.symlink_to(tmp / "nowhere" / "x.h5")
+    for out, folder_named in ((tmp / "missing" / "s.h5", tmp / "missing"),
+                              (dangling, tmp / "nowhere")):
+        for command in (["import", folder], ["train", folder, *SMALL]):
+            line = fails(*command, "--out", out)
+            assert line == (f"error: cannot save to {out}: the folder {folder_named} "
+                            "does not exist")
+    assert not (tmp / "missing").exists() and not (tmp / "nowhere").exists()
