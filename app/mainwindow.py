@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from model.classifier import Classifier
 from model.errors import first_line
+from model.fit import forgetting_note, forgotten_labels
 from model.preprocess import EmptyGlyphError
 from model.progress import History
 from model.samples import SampleSetError
@@ -312,6 +313,8 @@ class MainWindow(QMainWindow):
             return
         init = self.classifier if continue_current else None
         samples = self.store.samples
+        if init is not None and not self._train_without(forgotten_labels(init, samples.labels())):
+            return
         job = TrainingJob(np.array(samples.images()), samples.labels(), form.model_settings(),
                           form.training_config(), init,
                           init.name if init is not None else "untitled",
@@ -323,6 +326,22 @@ class MainWindow(QMainWindow):
         self.runner.start(job)
         self.status(f"Training on {plural(len(samples), 'sample')} of "
                     f"{plural(len(samples.counts()), 'label')}…")
+
+    def _train_without(self, forgotten: list[str]) -> bool:
+        """Whether to continue training although the samples hold none of the ``forgotten``
+        labels (asked only when there are such labels)."""
+        if not forgotten:
+            return True
+        question = message_box(self, QMessageBox.Icon.Warning, "Continue training",
+                               f"{sentence(forgetting_note(forgotten))}.\n\nTrain anyway?",
+                               QMessageBox.StandardButton.Yes
+                               | QMessageBox.StandardButton.Cancel)
+        question.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        question.button(QMessageBox.StandardButton.Yes).setText("Train anyway")
+        if question.exec() == QMessageBox.StandardButton.Yes:
+            return True
+        self.status("Not trained: add samples of the labels the model would forget.")
+        return False
 
     def _running_changed(self, running: bool) -> None:
         self.training_panel.set_running(running)

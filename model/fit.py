@@ -288,6 +288,21 @@ def _reject_option(x: np.ndarray, y: np.ndarray, n_classes: int, augment,
                         threshold)
 
 
+def forgotten_labels(init: Classifier, labels: Sequence[str]) -> list[str]:
+    """The labels of ``init`` that ``labels`` hold no sample of: training continued on these
+    samples alone (all its layers, for the default number of epochs) unlearns them, as nothing
+    shows the network what they look like any more."""
+    present = {str(label) for label in labels}
+    return [label for label in init.labels if label not in present]
+
+
+def forgetting_note(forgotten: Sequence[str]) -> str:
+    """What continuing to train without samples of the ``forgotten`` labels does, in a line."""
+    shown = " ".join(forgotten[:12]) + (" …" if len(forgotten) > 12 else "")
+    return (f"the samples hold none of the model's labels {shown}: training on the others "
+            "alone makes the model forget them (add samples of every label to keep them)")
+
+
 @dataclass
 class FitOutcome:
     """A trained classifier, how its run went, and how it did on the held-out samples.

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from model.strokes import Stroke, render_strokes
 from tests.glyphs import STROKE_SHAPES as SHAPES
@@ -67,6 +67,29 @@ def test_continue_training_with_a_new_label_grows_the_output(qtbot, window, tiny
     assert window.classifier.labels == [*before.labels, "\\"]
     assert len(window.classifier.history) == len(before.history) + 3
     assert window.model_path == tiny_model_path  # Save writes back to the file it came from
+
+
+def test_continuing_without_samples_of_some_labels_asks_first(qtbot, window, messages):
+    images, labels = shape_images(4, seed=0)
+    kept = labels[0]
+    window.store.samples.add_many([im for im, label in zip(images, labels, strict=True)
+                                   if label == kept], [kept] * 4)
+    strokes = [render_strokes([Stroke([(60, 60), (220, 220)], 16)])] * 4
+    window.store.samples.add_many(strokes, ["\\"] * 4)
+    window.store.changed.emit()
+    quick_settings(window, epochs=2)
+    before = window.classifier
+    forgotten = [label for label in before.labels if label != kept]
+    messages.answer = QMessageBox.StandardButton.Cancel
+    window.training_panel.continue_button.click()
+    assert messages.boxes[-1][0] == "Continue training"
+    text = messages.texts[-1]
+    assert f"labels {' '.join(forgotten)}:" in text and "forget" in text
+    assert not window.runner.is_running() and window.classifier is before
+    messages.answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.continue_button.click()
+    assert window.classifier.labels == [*before.labels, "\\"]
 
 
 def test_cancel_keeps_the_previous_model(qtbot, window):
