@@ -141,8 +141,8 @@ class ConfusionView(QWidget):
                                  f"from {MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure "
                                  "from a handful would mean nothing).")
         else:
-            self.caption.setText(f"Validation: {accuracy_text(evaluation.accuracy, evaluation.n)}"
-                                 " (rows: true, columns: predicted)")
+            self.caption.setText(f"Validation: {accuracy_text(evaluation.accuracy, evaluation.n)}."
+                                 " Rows: true label, columns: predicted.")
 
 
 class MistakesView(QListWidget):
