@@ -12,6 +12,7 @@ from model.atomic import replace_target
 from model.builtin import default_model_path, resolve_model
 from model.classifier import Classifier
 from model.fileformat import check_replaceable
+from model.imagefolders import LoadedImages, load_dataset
 from model.modelfile import load_model
 from model.reject import check_threshold
 
@@ -104,6 +105,21 @@ def print_damaged(damaged: list[tuple[str, str]]) -> None:
         print(f"warning: {len(damaged)} image file{'s' * (len(damaged) > 1)} had damaged data "
               f"and {'were' if len(damaged) > 1 else 'was'} read anyway: {path} ({warning})"
               f"{more}", file=sys.stderr)
+
+
+def skipped_note(skipped: list[tuple[str, str]]) -> str:
+    """How many files were skipped, and why the first one was: "4 skipped (PATH: REASON)"."""
+    first = f" ({skipped[0][0]}: {skipped[0][1]})" if skipped else ""
+    return f"{len(skipped)} skipped{first}"
+
+
+def load_samples(source: str, purpose: str) -> LoadedImages:
+    """The samples of an image folder or sample-set file; fails, saying what was skipped and
+    why, when it holds none to ``purpose`` ("train on", "evaluate")."""
+    data = load_dataset(source)
+    if not len(data.labels):
+        raise CliError(f"{source} holds no samples to {purpose}; {skipped_note(data.skipped)}")
+    return data
 
 
 def skipped_json(skipped: list[tuple[str, str]]) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ from model.errors import first_line
 from model.evaluation import evaluate_classifier
 from model.fileformat import MODEL_FORMAT, SAMPLES_FORMAT
 from model.fit import CONV_ADVICE, ModelSettings, fit_and_validate
-from model.imagefolders import import_images, load_dataset
+from model.imagefolders import import_images
 from model.modelfile import load_model, save_model
 from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
@@ -32,12 +32,14 @@ from .cli_common import (
     add_model,
     add_reject_threshold,
     load_classifier,
+    load_samples,
     output_path,
     print_damaged,
     print_json,
     print_rows,
     print_skipped,
     skipped_json,
+    skipped_note,
 )
 from .exits import EXIT_CANCELLED, INTERRUPTED
 from .text import duration, plural
@@ -73,8 +75,7 @@ def run_import(args) -> int:
                        EXIT_CANCELLED if isinstance(exc, KeyboardInterrupt) else 1) from None
     print_damaged(report.damaged)
     if not report.added:
-        first = f" ({report.skipped[0][0]}: {report.skipped[0][1]})" if report.skipped else ""
-        raise CliError(f"no images were imported; {len(report.skipped)} skipped{first}")
+        raise CliError(f"no images were imported; {skipped_note(report.skipped)}")
     if args.json:
         return print_json({"out": str(samples.path), "added": report.added,
                            "total": len(samples), "skipped": skipped_json(report.skipped)})
@@ -142,7 +143,7 @@ def run_train(args) -> int:
     settings, config = _training_settings(args)
     out = output_path(args.out, MODEL_FORMAT)
     init = load_model(resolve_model(args.init)) if args.init else None
-    data = load_dataset(args.data)
+    data = load_samples(args.data, "train on")
     printer = ProgressPrinter(sys.stderr, sys.stderr.isatty())
     with _ctrl_c_cancels() as cancel:
         outcome = fit_and_validate(
@@ -327,7 +328,7 @@ def add_evaluate(commands) -> None:
 
 def run_evaluate(args) -> int:
     path, classifier = load_classifier(args.model)
-    data = load_dataset(args.data)
+    data = load_samples(args.data, "evaluate")
     scores = evaluate_classifier(classifier, data.images, data.labels, args.reject_threshold)
     if args.json:
         return print_json({**scores.to_dict(), "model": str(path),

@@ -106,3 +106,14 @@ def test_info_errors(tmp, bad):
     assert "notmodel.h5" in fails("info", bad["notmodel.h5"])
     assert "nowhere.h5" in fails("info", tmp / "nowhere.h5")
     assert "quantum" in fails("info", "quantum")
+
+
+def test_train_and_evaluate_on_nothing_usable_say_why_like_import(tmp, folder, model):
+    unusable = tmp / "unusable"
+    (unusable / "a\tb").mkdir(parents=True)
+    (unusable / "a\tb" / "0.png").write_bytes((folder / "bar" / "0.png").read_bytes())
+    why = fails("import", unusable, "--out", tmp / "unused.h5").split("; ", 1)[1]
+    assert why.startswith("1 skipped (") and "control characters" in why
+    for command in (["train", unusable, "--out", tmp / "unused.h5"],
+                    ["evaluate", unusable, "--model", model]):
+        assert fails(*command).endswith(f"; {why}")
