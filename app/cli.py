@@ -14,12 +14,12 @@ import warnings
 from typing import TextIO
 
 from model import __version__
-from model.errors import TrainingError, first_line
+from model.errors import TrainingError
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError, ImageError
 from model.samples import SampleSetError
 
-from .cli_common import CliError
+from .cli_common import CliError, error_line
 from .cli_read import add_info, add_predict
 from .cli_train import add_evaluate, add_import, add_train
 from .exits import EXIT_BROKEN_PIPE, EXIT_CANCELLED, INTERRUPTED
@@ -67,14 +67,14 @@ def _run(argv: list[str] | None) -> int:
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
     except KNOWN_ERRORS as exc:
-        return _fail(first_line(exc), getattr(exc, "exit_code", 1))
+        return _fail(error_line(exc), getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
         return _fail(INTERRUPTED, EXIT_CANCELLED)
     except MemoryError:
         return _fail(f"not enough memory for '{command}'; try fewer or smaller inputs", 1)
     except Exception as exc:  # last resort: still one line, never a traceback
         return _fail(f"'{command}' failed on a case charrec does not handle yet "
-                     f"({type(exc).__name__}: {first_line(exc)}); please report it", 1)
+                     f"({type(exc).__name__}: {error_line(exc)}); please report it", 1)
 
 
 class PrintableStream:

@@ -16,6 +16,8 @@ from model.imagefolders import LoadedImages, load_dataset
 from model.modelfile import load_model
 from model.reject import check_threshold
 
+from .text import one_line
+
 NO_MODEL = ("no model given and no built-in model is installed; train one with 'charrec train' "
             "or pass --model")
 
@@ -74,6 +76,12 @@ def output_path(out: str, kind: str) -> Path:
     return path
 
 
+def error_line(exc: BaseException) -> str:
+    """An exception's message as one line of text: a line break inside it (from a file name,
+    say) is escaped, not the end of the message; its type's name when it has none."""
+    return one_line(str(exc).strip()) or type(exc).__name__
+
+
 def print_json(data: dict[str, Any]) -> int:
     """Print ``data`` as one line of JSON; the undecodable bytes of file names (surrogate
     escapes) are written as JSON escapes, which the terminal-safe stdout leaves alone."""
@@ -94,7 +102,7 @@ def print_skipped(skipped: list[tuple[str, str]]) -> None:
     if skipped:
         print(f"skipped {len(skipped)}:")
         for path, reason in skipped:
-            print(f"  {path}: {reason}")
+            print(f"  {one_line(path)}: {one_line(reason)}")
 
 
 def print_damaged(damaged: list[tuple[str, str]]) -> None:
@@ -103,7 +111,8 @@ def print_damaged(damaged: list[tuple[str, str]]) -> None:
         path, warning = damaged[0]
         more = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
         print(f"warning: {len(damaged)} image file{'s' * (len(damaged) > 1)} had damaged data "
-              f"and {'were' if len(damaged) > 1 else 'was'} read anyway: {path} ({warning})"
+              f"and {'were' if len(damaged) > 1 else 'was'} read anyway: {one_line(path)} "
+              f"({one_line(warning)})"
               f"{more}", file=sys.stderr)
 
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.errors import first_line
 from model.imagefolders import read_image
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError, ImageError
@@ -18,12 +17,13 @@ from .cli_common import (
     add_json,
     add_model,
     add_reject_threshold,
+    error_line,
     load_classifier,
     print_damaged,
     print_json,
     print_rows,
 )
-from .text import plural
+from .text import one_line, plural
 
 
 def add_predict(commands) -> None:
@@ -55,8 +55,8 @@ def run_predict(args) -> int:
             results.append({"image": image_path, **_result_json(recognition, args.split)})
         except (ImageError, EmptyGlyphError, OSError) as exc:
             failed += 1
-            results.append({"image": image_path, "error": first_line(exc)})
-            print(f"error: {image_path}: {first_line(exc)}", file=sys.stderr)
+            results.append({"image": image_path, "error": error_line(exc)})
+            print(f"error: {one_line(image_path)}: {error_line(exc)}", file=sys.stderr)
     if args.json:
         print_json({"model": str(path), "predictions": results})
     else:
@@ -86,11 +86,11 @@ def _prediction_text(result: dict[str, Any]) -> str:
         return "  ".join(f"{r['label']} {r['probability']:.1%}" for r in entry["top"])
 
     if "text" in result:
-        return f"{result['image']}: {result['text']}   (" + " | ".join(
+        return f"{one_line(result['image'])}: {one_line(result['text'])}   (" + " | ".join(
             ranked(g) for g in result["glyphs"]) + ")"
     if not result["known"]:  # not one of the model's labels: only the closest ones
-        return f"{result['image']}: ?  closest: {ranked(result)}"
-    return f"{result['image']}: {ranked(result)}"
+        return f"{one_line(result['image'])}: ?  closest: {ranked(result)}"
+    return f"{one_line(result['image'])}: {ranked(result)}"
 
 
 def add_info(commands) -> None:
@@ -115,7 +115,7 @@ def run_info(args) -> int:
     info = {"path": str(path), **classifier.describe()}
     if args.json:
         return print_json(info)
-    print(f"{info['name']} ({path})")
+    print(f"{one_line(info['name'])} ({one_line(str(path))})")
     print(f"  network     {info['summary']}")
     if len(info["layers"]) > 1:
         print("\n".join(f"  {'layers' if i == 0 else '':12s}{layer}"
@@ -158,7 +158,7 @@ def _sample_set_info(samples: SampleSet, as_json: bool) -> int:
     if as_json:
         return print_json({"path": str(samples.path), "kind": "samples", "n": len(samples),
                             "counts": counts})
-    print(f"{samples.path}: sample set, {plural(len(samples), 'sample')}, "
+    print(f"{one_line(str(samples.path))}: sample set, {plural(len(samples), 'sample')}, "
           f"{plural(len(counts), 'label')}")
     print_rows(counts.items())
     return 0

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from model.builtin import resolve_model
-from model.errors import first_line
 from model.evaluation import evaluate_classifier
 from model.fileformat import MODEL_FORMAT, SAMPLES_FORMAT
 from model.fit import CONV_ADVICE, ModelSettings, fit_and_validate
 from model.imagefolders import import_images
+from model.labels import has_control_characters
 from model.modelfile import load_model, save_model
 from model.network import ACTIVATIONS
 from model.networks import DEFAULT_ACTIVATIONS, NETWORK_TYPES
@@ -31,6 +31,7 @@ from .cli_common import (
     add_json,
     add_model,
     add_reject_threshold,
+    error_line,
     load_classifier,
     load_samples,
     output_path,
@@ -42,7 +43,7 @@ from .cli_common import (
     skipped_note,
 )
 from .exits import EXIT_CANCELLED, INTERRUPTED
-from .text import duration, plural
+from .text import duration, one_line, plural
 
 MAX_CONFUSION_COLUMNS = 20
 
@@ -61,13 +62,13 @@ def add_import(commands) -> None:
 
 def run_import(args) -> int:
     samples = SampleSet(output_path(args.out, SAMPLES_FORMAT),
-                        on_wait=lambda message: print(f"{message}...", file=sys.stderr,
+                        on_wait=lambda message: print(f"{one_line(message)}...", file=sys.stderr,
                                                       flush=True))
     before = len(samples)
     try:
         report = import_images(args.sources, samples, args.label)
     except (KeyboardInterrupt, SampleSetError) as exc:
-        reason = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else first_line(exc)
+        reason = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else error_line(exc)
         if len(samples) == before:
             raise
         raise CliError(f"{reason}; the {len(samples) - before} samples read before that were "
@@ -79,7 +80,8 @@ def run_import(args) -> int:
     if args.json:
         return print_json({"out": str(samples.path), "added": report.added,
                            "total": len(samples), "skipped": skipped_json(report.skipped)})
-    print(f"added {plural(sum(report.added.values()), 'sample')} to {samples.path} "
+    print(f"added {plural(sum(report.added.values()), 'sample')} to "
+          f"{one_line(str(samples.path))} "
           f"(now {len(samples)}):")
     print_rows(report.added.items())
     print_skipped(report.skipped)
@@ -134,7 +136,8 @@ def add_train(commands) -> None:
     p.add_argument("--seed", type=int, help=f"random seed (default {config.seed})")
     p.add_argument("--init", metavar="MODEL", help="continue training this model (path or "
                    "built-in name); new labels get new outputs")
-    p.add_argument("--name", help="model name (default: the --out file name)")
+    p.add_argument("--name", type=_model_name, help="model name, without control characters "
+                   "(default: the --init model's name, else the --out file name)")
     add_json(p)
     p.set_defaults(run=run_train)
 
@@ -190,7 +193,7 @@ def run_train(args) -> int:
           "samples; change it with --reject-threshold when predicting)")
     print_skipped(data.skipped)
     print_damaged(data.damaged)
-    print(f"saved {out}")
+    print(f"saved {one_line(str(out))}")
     return 0
 
 
@@ -227,6 +230,14 @@ def _per_type(default) -> str:
     if len(set(values.values())) == 1:
         return str(next(iter(values.values())))
     return ", ".join(f"{value} for {kind}" for kind, value in values.items())
+
+
+def _model_name(text: str) -> str:
+    """argparse type of --name: text without the characters no label may hold either."""
+    if has_control_characters(text):
+        raise argparse.ArgumentTypeError(
+            f"a model name cannot hold control characters or line breaks, got {text!r}")
+    return text
 
 
 def _listed(sizes: tuple[int, ...]) -> str:
@@ -333,7 +344,7 @@ def run_evaluate(args) -> int:
     if args.json:
         return print_json({**scores.to_dict(), "model": str(path),
                            "skipped": skipped_json(data.skipped)})
-    print(f"accuracy {scores.accuracy:.2%} on {scores.n} samples (model {path})")
+    print(f"accuracy {scores.accuracy:.2%} on {scores.n} samples (model {one_line(str(path))})")
     print(f"known {scores.known_rate:.2%} (taken for one of the model's labels); known and "
           f"right {scores.known_right:.2%}")
     counts = scores.counts

@@ -35,12 +35,21 @@ _ESCAPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
                       + "".join(sorted(BIDI_CONTROLS)) + "\ud800-\udfff]")
 
 
+_LINE_BREAKS = re.compile("[\t\n\r]")
+
+
 def printable(text: str) -> str:
     """``text`` safe to show in a terminal: control characters, line separators and
     bidirectional overrides become ``\\u001b``-style escapes (valid in JSON strings too), and
     the undecodable bytes of a file name (Python's surrogate escapes) become ``\\xff``;
-    newlines, tabs and carriage returns stay."""
+    newlines, tabs and carriage returns stay (see :func:`one_line`)."""
     return _ESCAPED.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """:func:`printable`, with newlines, tabs and carriage returns escaped too: a file name,
+    a model name or a message that must stay on its line."""
+    return _LINE_BREAKS.sub(_escape, printable(text))
 
 
 def _escape(match: re.Match) -> str:

@@ -9,6 +9,9 @@ MAX_LABEL_LENGTH = 32
 # U+202E can make "3" look like something else); zero-width joiners and other format characters
 # are fine, emoji sequences need them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode categories never allowed in a label or a model name: control characters, lone
+# surrogates (undecodable bytes of a file name) and the line and paragraph separators.
+CONTROL_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
 
 
 class LabelError(ValueError):
@@ -33,9 +36,16 @@ def validate_label(label: str) -> str:
     if len(text) > MAX_LABEL_LENGTH:
         raise LabelError(f"label {text[:MAX_LABEL_LENGTH]!r}... is longer than "
                          f"{MAX_LABEL_LENGTH} characters")
-    if any(unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS for c in text):
+    if has_control_characters(text):
         raise LabelError(f"label {text!r} contains control characters")
     return text
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a character no label or model name may hold: a control
+    character, a line separator or a bidirectional override."""
+    return any(unicodedata.category(c) in CONTROL_CATEGORIES or c in BIDI_CONTROLS
+               for c in text)
 
 
 def check_stored_labels(labels: list[str], where: str, first: int = 0) -> None:

@@ -1,9 +1,12 @@
-"""What the command line writes: --out never destroys a file of another kind, and fails before
-any work when it cannot be written."""
+"""What the command line writes: --out never destroys a file of another kind and fails before
+any work when it cannot be written; names are printed on one line."""
 
-from model.modelfile import load_model
+import pytest
+
+from model.modelfile import load_model, save_model
 from model.samples import SampleSet
 from tests.cli_helpers import SMALL, fails, ok
+from tests.test_modelfile import make_classifier
 
 
 def test_train_never_saves_a_model_over_a_sample_set(tmp, folder):
@@ -41,3 +44,29 @@ def test_out_in_a_missing_folder_fails_before_any_work(tmp, folder):
             assert line == (f"error: cannot save to {out}: the folder {folder_named} "
                             "does not exist")
     assert not (tmp / "missing").exists() and not (tmp / "nowhere").exists()
+
+
+# --- names on the terminal ---------------------------------------------------------------------
+
+def test_line_breaks_in_file_and_model_names_are_printed_escaped(tmp, folder, bad):
+    odd = tmp / "odd"
+    odd.mkdir()
+    junk, image = odd / "p\nq.png", odd / "r\ns.png"
+    junk.write_bytes(bad["text.png"].read_bytes())
+    image.write_bytes((folder / "ring" / "0.png").read_bytes())
+    line = fails("predict", junk)
+    assert line.endswith("p\\u000aq.png: cannot read p\\u000aq.png: not an image file, "
+                         "or an unsupported format")
+    assert ok("predict", image).stdout.startswith(f"{odd}/r\\u000as.png: ")
+    classifier = make_classifier()
+    classifier.name = "a\nb\u2028c"
+    named = tmp / "named.h5"
+    save_model(classifier, named)
+    assert ok("info", named).stdout.splitlines()[0] == f"a\\u000ab\\u2028c ({named})"
+
+
+@pytest.mark.parametrize("name", ["a\nb", "a\u2028b", "\x1b[2J"])
+def test_a_model_name_with_control_characters_is_refused(tmp, folder, name):
+    assert "model name cannot hold control characters" in fails(
+        "train", folder, "--out", tmp / "unnamed.h5", "--name", name)
+    assert not (tmp / "unnamed.h5").exists()

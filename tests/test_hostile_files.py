@@ -121,7 +121,8 @@ def test_a_soft_link_is_refused(model_path):
         load_model(model_path)
 
 
-@pytest.mark.parametrize("label", ["", "   ", "x" * 100_000, "3\u202e", "a\x1b[31m"])
+@pytest.mark.parametrize("label", ["", "   ", "x" * 100_000, "3\u202e", "a\x1b[31m",
+                                   "two\u2028lines"])
 def test_model_labels_are_checked_on_load(model_path, label):
     with h5py.File(model_path, "r+") as f:
         labels = list(f["labels"].asstr()[()])
