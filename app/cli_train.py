@@ -46,6 +46,7 @@ from .exits import EXIT_CANCELLED, INTERRUPTED
 from .text import duration, one_line, plural
 
 MAX_CONFUSION_COLUMNS = 20
+EVALUATED = "evaluated"  # the samples evaluate's accuracy figures are measured on
 
 
 def add_import(commands) -> None:
@@ -344,11 +345,16 @@ def run_evaluate(args) -> int:
     if args.json:
         return print_json({**scores.to_dict(), "model": str(path),
                            "skipped": skipped_json(data.skipped)})
-    print(f"accuracy {scores.accuracy:.2%} on {scores.n} samples (model {one_line(str(path))})")
-    print(f"known {scores.known_rate:.2%} (taken for one of the model's labels); known and "
-          f"right {scores.known_right:.2%}")
-    counts = scores.counts
-    print_rows([(label, f"{counts[i]:>6}  {scores.per_class[label]:7.1%}")
+    n, counts = scores.n, scores.counts
+    known = round(scores.known_rate * n)
+    print(f"model {one_line(str(path))}")
+    print(f"accuracy: {accuracy_text(scores.accuracy, n, EVALUATED)}")
+    print(f"known: {known} of {plural(n, 'sample')}"
+          + (f" ({scores.known_rate:.1%})" if enough(n) else "")
+          + " taken for one of the model's labels")
+    print(f"known and right: {accuracy_text(scores.known_right, n, EVALUATED)}")
+    print_rows([(label, f"{counts[i]:>6}  "
+                 + accuracy_text(scores.per_class[label], counts[i], EVALUATED))
                 for i, label in enumerate(scores.classes) if label in scores.per_class],
                header=("label", "     n  accuracy"))
     if scores.unknown_labels:

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from app.cli_train import EVALUATED
+from model.validation import accuracy_text
 from tests.cli_helpers import GLYPHS, as_json, fails, ok
-from tests.glyphs import SHAPES
+from tests.glyphs import SHAPES, write_folder
 
 # --- evaluate ----------------------------------------------------------------------------------
 
@@ -22,10 +24,25 @@ def test_evaluate_json_and_human_output(folder, model):
         assert scores["per_class"][label] == pytest.approx(confusion[i, i] / 8)
 
     text = ok("evaluate", folder, "--model", model).stdout
-    assert text.startswith(f"accuracy {scores['accuracy']:.2%} on 24 samples")
+    assert text.startswith(f"model {model}\naccuracy: too few ")
     assert "confusion matrix" in text
     for label in SHAPES:
-        assert any(line.split()[:2] == [label, "8"] for line in text.splitlines()), text
+        assert any(line.split()[:3] == [label, "8", "too"] for line in text.splitlines()), text
+
+
+def test_evaluate_shows_accuracy_as_every_accuracy_is_shown(tmp, folder, model):
+    """Through accuracy_text: "too few" below MIN_HELD_OUT samples, never a bare 100%."""
+    one = tmp / "one-sample"
+    (one / "ring").mkdir(parents=True)
+    (one / "ring" / "0.png").write_bytes((folder / "ring" / "0.png").read_bytes())
+    lines = ok("evaluate", one, "--model", model).stdout.splitlines()
+    assert lines[1] == f"accuracy: {accuracy_text(1.0, 1, EVALUATED)}"
+    assert "too few" in lines[1] and "1 samples" not in lines[1] and "100" not in lines[1]
+    thirty = write_folder(tmp / "thirty", per_class=10)
+    scores = as_json(ok("evaluate", thirty, "--model", model, "--json"))
+    lines = ok("evaluate", thirty, "--model", model).stdout.splitlines()
+    assert lines[1] == f"accuracy: {accuracy_text(scores['accuracy'], 30, EVALUATED)}"
+    assert lines[3] == f"known and right: {accuracy_text(scores['known_right'], 30, EVALUATED)}"
 
 
 def test_evaluate_defaults_to_the_builtin_digits_model(tmp):
