@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,26 @@ def not_hdf5(name: str, expected: str) -> str:
     return f"{name} is not {KINDS[expected][0]} (not an HDF5 file)"
 
 
+def header_format(path: str | os.PathLike) -> Any:
+    """The format name in the header of the HDF5 file at ``path`` (None if it has none).
+
+    Raises
+    ------
+    OSError, KeyError or ValueError
+        The file is not HDF5 or cannot be read.
+    """
+    with h5py.File(path, "r", locking=False) as f:
+        return f.attrs.get("format")
+
+
+def charrec_kind(path: str | os.PathLike) -> str | None:
+    """What the charrec file at ``path`` is ("a charrec model file"); None for any other file."""
+    try:
+        return KINDS.get(header_format(path), (None,))[0]
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+
+
 def check_replaceable(path: Path, expected: str, error: type[Exception]) -> None:
     """Raise ``error`` unless writing a file of format ``expected`` at ``path`` destroys
     nothing else: ``path`` is missing, empty or already such a file (of any version).
@@ -57,8 +78,7 @@ def check_replaceable(path: Path, expected: str, error: type[Exception]) -> None
     if not h5py.is_hdf5(path):
         raise error(f"{not_hdf5(name, expected)}; choose another file name")
     try:
-        with h5py.File(path, "r", locking=False) as f:
-            found = f.attrs.get("format")
+        found = header_format(path)
     except (OSError, KeyError, ValueError) as exc:  # e.g. a truncated file of either kind
         raise error(f"{name} is an HDF5 file that cannot be read ({first_line(exc)}), so it "
                     "may be a file worth keeping; choose another file name") from None

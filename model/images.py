@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .fileformat import charrec_kind
+
 ImageLike = Image.Image | np.ndarray
 
 MAX_IMAGE_PIXELS = 40_000_000
@@ -82,6 +84,9 @@ def load_image(path: str | os.PathLike) -> Image.Image:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError,
             struct.error, zlib.error) as exc:
+        kind = charrec_kind(path)  # Pillow takes any HDF5 file for an image it cannot decode
+        if kind is not None:
+            raise ImageError(f"cannot read {name}: it is {kind}, not an image") from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImageError(f"cannot read {name}: the file is damaged or truncated "
                          f"({reason})") from None

@@ -68,6 +68,14 @@ def test_predict_bad_images(bad, name, reason):
     assert reason in line
 
 
+def test_a_model_or_sample_set_given_as_an_image_is_named_for_what_it_is(tmp, folder, model):
+    samples = tmp / "not-an-image.h5"
+    ok("import", folder, "--out", samples)
+    assert fails("predict", model).endswith(f"cannot read {model.name}: it is a charrec model "
+                                            "file, not an image")
+    assert fails("predict", samples).endswith("it is a charrec sample set, not an image")
+
+
 def test_predict_reports_each_bad_image_and_still_reads_the_good_ones(bad):
     result = charrec("predict", GLYPHS / "drawn-3.png", bad["text.png"], bad["bomb.png"],
                      "--json")
