@@ -8,13 +8,15 @@ Every failure ends in one line on stderr that starts with ``error:`` and a non-z
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import TextIO
 
 from model import __version__
-from model.errors import TrainingError
+from model.errors import TrainingError, first_line
 from model.modelfile import ModelFileError
 from model.preprocess import EmptyGlyphError, ImageError
 from model.samples import SampleSetError
@@ -26,6 +28,7 @@ from .exits import EXIT_BROKEN_PIPE, EXIT_CANCELLED, INTERRUPTED
 from .text import printable
 
 PROG = "charrec"
+STDOUT_FD = 1
 KNOWN_ERRORS = (CliError, SampleSetError, ModelFileError, TrainingError, ImageError,
                 EmptyGlyphError, OSError)
 
@@ -45,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     underneath are not shown (damaged images are reported by the commands themselves).
     """
     streams = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    sys.stdout = PrintableStream(sys.stdout, "the standard output")
+    # with stderr closed there is no one to tell anything: its lines go nowhere
+    quiet = sys.stderr or open(os.devnull, "w")  # noqa: SIM115 (open until the process ends)
+    sys.stderr = PrintableStream(quiet, "the standard error")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -62,10 +68,16 @@ def _run(argv: list[str] | None) -> int:
         if args.command is None:  # options alone, e.g. "charrec --": no app to open then
             parser.error("name a command, or run charrec without arguments to open the app")
         command = f"charrec {args.command}"
-        return args.run(args)
+        sys.stdout.check_open()  # before any work: the output of every command goes there
+        code = args.run(args)
+        sys.stdout.flush()  # a full disk shows here, not after the error handling below
+        return code
     except BrokenPipeError:  # whoever read the output stopped ('| head'): end quietly
         _stdout_to_devnull()
         return EXIT_BROKEN_PIPE
+    except OutputError as exc:
+        _stdout_to_devnull()  # what is left in its buffer cannot be written either
+        return _fail(str(exc), 1)
     except KNOWN_ERRORS as exc:
         return _fail(error_line(exc), getattr(exc, "exit_code", 1))
     except KeyboardInterrupt:
@@ -77,17 +89,43 @@ def _run(argv: list[str] | None) -> int:
                      f"({type(exc).__name__}: {error_line(exc)}); please report it", 1)
 
 
-class PrintableStream:
-    """A text stream that writes everything through :func:`app.text.printable`."""
+class OutputError(CliError):
+    """What a command prints cannot be written: the stream is closed, or the disk is full."""
 
-    def __init__(self, stream: TextIO):
-        self._stream = stream
+
+class PrintableStream:
+    """A text stream that writes everything through :func:`app.text.printable`; a stream that
+    cannot be written raises OutputError (a reader that went away: BrokenPipeError)."""
+
+    def __init__(self, stream: TextIO | None, what: str):
+        self._stream, self._what = stream, what
+
+    def check_open(self) -> None:
+        if self._stream is None:
+            raise OutputError(f"cannot write to {self._what}: it is closed")
 
     def write(self, text: str) -> int:
-        return self._stream.write(printable(text))
+        self.check_open()
+        with self._writing():
+            return self._stream.write(printable(text))
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            with self._writing():
+                self._stream.flush()
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to {self._what}: "
+                              f"{exc.strerror or first_line(exc)}") from None
 
 
 def build_parser() -> Parser:
@@ -105,7 +143,7 @@ def _stdout_to_devnull() -> None:
     """Point the process's stdout at os.devnull, so that flushing what is left of it at exit
     cannot fail a second time."""
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.__stdout__.fileno())
+    os.dup2(devnull, STDOUT_FD)
     os.close(devnull)
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from model.fit import CONV_ADVICE, ModelSettings
-from tests.cli_helpers import ENV, ROOT, fails, ok
+from tests.cli_helpers import ENV, GLYPHS, ROOT, fails, ok
 
 COMMANDS = ("import", "train", "evaluate", "predict", "info")
 
@@ -74,6 +74,22 @@ def test_output_read_only_in_part_ends_quietly():
         os.close(writer)
     assert result.stderr == ""
     assert result.returncode == 141
+
+
+@pytest.mark.parametrize(("args", "stdout", "reason"), [
+    (["predict", GLYPHS / "drawn-1.png"], "closed", "it is closed"),
+    (["info", "--json", "digits"], "/dev/full", "No space left on device"),
+])
+def test_output_that_cannot_be_written_is_one_clear_line(args, stdout, reason):
+    """'charrec predict IMG >&-' and 'charrec info --json >/dev/full'."""
+    command = [sys.executable, "-m", "app.main", *map(str, args)]
+    if stdout == "closed":  # the shell's >&-: the process starts without a file descriptor 1
+        command = ["sh", "-c", 'exec "$@" >&-', "sh", *command]
+    with open(os.devnull if stdout == "closed" else stdout, "w") as out:
+        result = subprocess.run(command, cwd=ROOT, env=ENV, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr == f"error: cannot write to the standard output: {reason}\n"
 
 
 def test_the_app_without_a_display_says_so_instead_of_aborting():
