@@ -101,7 +101,8 @@ def add_train(commands) -> None:
     arch.add_argument("--type", choices=list(NETWORK_TYPES),
                       help=f"network type (default {defaults.network_type})")
     arch.add_argument("--hidden", type=_sizes, metavar="N[,N...]",
-                      help="hidden layer sizes; a recurrent network has one (default "
+                      help="hidden layer sizes; '' for none, a single-layer network (static "
+                      "only: a recurrent network has one; default "
                       f"{_listed(dataclasses.replace(defaults, conv=()).hidden_sizes)} for "
                       f"static, {_listed(dataclasses.replace(defaults, conv=(1,)).hidden_sizes)} "
                       "after conv blocks, " + _listed(dataclasses.replace(
@@ -203,8 +204,12 @@ def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
                     "activation": args.activation, "max_iter": args.max_iter, "tol": args.tol}
     given = {key: value for key, value in architecture.items() if value is not None}
     if args.init and given:
-        flags = ", ".join("--" + key.replace("network_", "").replace("_", "-") for key in given)
-        raise CliError(f"{flags} cannot be combined with --init (the model keeps its network)")
+        raise CliError(f"{_flags(given)} cannot be combined with --init (the model keeps its "
+                       "network)")
+    relaxation = {key: given[key] for key in ("max_iter", "tol") if key in given}
+    if relaxation and given.get("network_type", ModelSettings().network_type) != "recurrent":
+        raise CliError(f"{_flags(relaxation)}: for recurrent networks only (how they relax to "
+                       "their fixed point); add --type recurrent or leave it out")
     if args.augment is not None:
         given["augment"] = args.augment
     training = {"optimizer": args.optimizer, "learning_rate": args.lr, "epochs": args.epochs,
@@ -223,6 +228,11 @@ def _training_settings(args) -> tuple[ModelSettings, TrainingConfig]:
     if config.seed < 0:  # numpy's random generators take only non-negative seeds
         raise CliError(f"the seed must be a whole number >= 0, got {config.seed}")
     return settings, config
+
+
+def _flags(settings: dict[str, object]) -> str:
+    """The options that set ``settings`` (keys of ModelSettings): "--type, --max-iter"."""
+    return ", ".join("--" + key.replace("network_", "").replace("_", "-") for key in settings)
 
 
 def _per_type(default) -> str:
@@ -247,13 +257,15 @@ def _listed(sizes: tuple[int, ...]) -> str:
 
 
 def _sizes(text: str) -> tuple[int, ...]:
-    """argparse type of --hidden and --conv: "256,128" -> (256, 128); "" -> () (none)."""
+    """argparse type of --hidden and --conv: "256,128" -> (256, 128); "" -> () (none); an
+    empty item between commas ("8,,16") is an error, not skipped."""
+    if not text.strip():
+        return ()
     try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated whole numbers like 32,64, got {text!r}") from None
-    return sizes
 
 
 @contextlib.contextmanager

@@ -129,6 +129,12 @@ def test_train_init_continues_and_adds_labels(tmp, folder, model):
     assert load_model(model).labels == sorted(SHAPES)  # the --init file is unchanged
 
 
+def test_train_without_hidden_layers_as_the_help_says(tmp, folder):
+    report = as_json(ok("train", folder, "--out", tmp / "single.h5", "--hidden", "",
+                        "--epochs", "1", "--json"))
+    assert report["summary"].startswith("static 784-3 ")
+
+
 def test_train_init_keeps_the_network(tmp, folder, model):
     line = fails("train", folder, "--out", tmp / "x.h5", "--init", model, "--hidden", "8",
                  "--type", "recurrent")
@@ -170,8 +176,13 @@ def test_train_on_one_class_fails(tmp):
     (["--activation", "cosine"], "cosine"),
     (["--type", "recurrent", "--hidden", ""], "recurrent"),
     (["--type", "recurrent", "--hidden", "256,128"], "exactly one hidden layer"),
-    (["--max-iter", "0"], "iterations"),
-    (["--tol", "-1"], "tolerance"),
+    (["--type", "recurrent", "--max-iter", "0"], "iterations"),
+    (["--type", "recurrent", "--tol", "-1"], "tolerance"),
+    (["--max-iter", "5"], "--max-iter: for recurrent networks only"),
+    (["--type", "static", "--tol", "0.1"], "--tol: for recurrent networks only"),
+    (["--conv", "8,,16"], "'8,,16'"),
+    (["--hidden", ","], "','"),
+    (["--hidden", "16,"], "'16,'"),
     (["--seed", "-1"], "seed"),
 ])
 def test_train_rejects_impossible_settings(tmp, folder, flags, message):

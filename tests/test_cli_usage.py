@@ -24,6 +24,8 @@ def test_every_command_has_help(command):
         assert " ".join(CONV_ADVICE.split()) in text
         after_conv = ModelSettings(conv=(8,)).hidden_sizes
         assert f"{','.join(map(str, after_conv))} after conv blocks" in text
+        assert "--hidden N[,N...] hidden layer sizes; '' for none, a single-layer network" in text
+        assert "(default: the --init model's name, else the --out file name)" in text
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
