@@ -49,6 +49,14 @@ def test_the_command_line_without_a_command_says_how_to_open_the_app(capsys):
     assert "without arguments to open the app" in capsys.readouterr().err
 
 
+def test_a_leading_double_dash_ends_the_options_and_nothing_else(capsys):
+    from app.cli import main
+
+    assert main([]) == 2
+    assert fails("--", status=2) + "\n" == capsys.readouterr().err  # as without a command
+    assert ok("--", "info", "digits").stdout == ok("info", "digits").stdout
+
+
 def test_unknown_command_is_one_error_line():
     line = fails("bogus", status=2)
     assert "bogus" in line and "train" in line
