@@ -190,7 +190,7 @@ def run_train(args) -> int:
     print(f"{plural(result.epochs_run, 'epoch')} ({result.stopped}): final loss "
           f"{report['loss']:.4f}, training accuracy {report['accuracy']:.1%}")
     best_at = f" (best epoch {best})" if val_n else ""
-    print(f"validation: {accuracy_text(val_accuracy, val_n)}{best_at}")
+    print(f"validation{best_at}: {accuracy_text(val_accuracy, val_n)}")
     print(f"reject threshold {classifier.reject_threshold:.3f} (calibrated on the training "
           "samples; change it with --reject-threshold when predicting)")
     print_skipped(data.skipped)
@@ -285,17 +285,19 @@ def _ctrl_c_cancels() -> Iterator[CancelToken]:
 
 
 class ProgressPrinter:
-    """Training progress on ``stream``: a live bar on a terminal, else one line per epoch.
+    """Training progress on ``stream``: a live bar on a terminal, else a line now and then.
 
     Parameters
     ----------
     stream : text stream
     live : bool
         Redraw a carriage-return line at most ``REFRESH`` times a second; finished epochs stay
-        as lines.
+        as lines. Without it (a log file, a pipe), the line of the first epoch, then of an
+        epoch at most every ``LOG_EVERY`` seconds, and of the last one (:meth:`finish`).
     """
 
     REFRESH = 10
+    LOG_EVERY = 5.0
     BAR = 20
 
     def __init__(self, stream: TextIO, live: bool):
@@ -303,26 +305,36 @@ class ProgressPrinter:
         self.start = time.perf_counter()
         self._shown = 0.0
         self._width = 0
+        self._unshown: str | None = None  # the latest epoch's line, when it was not printed
 
     def __call__(self, p: Progress) -> None:
         now = time.perf_counter()
         if not p.epoch_done and (not self.live or now - self._shown < 1 / self.REFRESH):
             return
-        self._shown = now
         line = self.format(p, now - self.start)
         if self.live:
-            self.stream.write("\r" + line.ljust(self._width) + ("\n" if p.epoch_done else ""))
+            self._write("\r" + line.ljust(self._width) + ("\n" if p.epoch_done else ""))
             self._width = 0 if p.epoch_done else len(line)
+        elif p.epoch == 1 or now - self._shown >= self.LOG_EVERY:
+            self._write(line + "\n")
         else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            self._unshown = line
+            return
+        self._shown = now
 
     def finish(self) -> None:
-        """End a half-drawn bar line (after a cancelled run)."""
-        if self._width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._width = 0
+        """Print the last epoch's line if it was held back; end a half-drawn bar line (after a
+        cancelled run)."""
+        if self._unshown is not None:
+            self._write(self._unshown + "\n")
+        elif self._width:
+            self._write("\n")
+        self._width = 0
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+        self._unshown = None
 
     def format(self, p: Progress, elapsed: float) -> str:
         fraction = p.fraction
@@ -334,7 +346,8 @@ class ProgressPrinter:
         parts += [f"loss {p.loss:.4f}", f"acc {p.accuracy:.1%}"]
         if p.val_accuracy is not None:
             parts.append(f"val acc {p.val_accuracy:.1%}")
-        parts += [f"{p.samples_per_second:.0f} samples/s", f"ETA {duration(eta)}"]
+        # early stopping or --max-seconds may end the run sooner than its planned epochs
+        parts += [f"{p.samples_per_second:.0f} samples/s", f"at most {duration(eta)} left"]
         return "  ".join(parts)
 
 

@@ -1,6 +1,7 @@
 """charrec import and train: sample sets from image folders, models trained on them, bad input."""
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -71,9 +72,9 @@ def test_train_static_reports_json_and_saves_a_loadable_model(tmp, folder):
     assert 0 <= report["val_accuracy"] <= 1
     assert 0 <= report["accuracy"] <= 1
     assert report["summary"].startswith("static 784-16-3 tanh")
-    # not a terminal: one plain progress line per epoch on stderr
+    # not a terminal: plain progress lines on stderr, the first epoch's and the last one's
     progress = result.stderr.splitlines()
-    assert [line.split("  ")[0] for line in progress] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert [line.split("  ")[0] for line in progress] == ["epoch 1/3", "epoch 3/3"]
     assert "\r" not in result.stderr
     classifier = load_model(out)
     assert classifier.labels == sorted(SHAPES)
@@ -105,8 +106,10 @@ def test_train_human_output(tmp, folder):
     assert text.splitlines()[-1] == f"saved {out}"
     assert load_model(out).name == "Shapes"
     text = ok("train", folder, "--out", out, *SMALL, "--val", "0.25").stdout
-    line = next(line for line in text.splitlines() if line.startswith("validation:"))
-    assert "too few held-out samples to estimate accuracy (6 samples; 30 needed)" in line
+    line = next(line for line in text.splitlines() if line.startswith("validation"))
+    head, figure = line.split(": ", 1)  # the best epoch before the colon, not a second (...)
+    assert re.fullmatch(r"validation \(best epoch \d\)", head), line
+    assert "too few held-out samples" in figure and figure.count("(") == 1
     assert "%" not in line
 
 
@@ -127,6 +130,17 @@ def test_train_init_continues_and_adds_labels(tmp, folder, model):
     assert len(continued.history.loss) == 3 + 2
     assert continued.name == load_model(model).name
     assert load_model(model).labels == sorted(SHAPES)  # the --init file is unchanged
+
+
+def test_progress_in_a_log_is_a_line_every_few_seconds_and_the_last(tmp, folder):
+    result = ok("train", folder, "--out", tmp / "long.h5", "--hidden", "8", "--batch-size",
+                "8", "--epochs", "300", "--max-seconds", "3", "--json")
+    epochs = as_json(result)["epochs"]
+    progress = result.stderr.splitlines()
+    assert 2 <= len(progress) <= 3, result.stderr  # 3 s at most: the first, maybe one more
+    assert progress[0].startswith("epoch 1/300  ")
+    assert progress[-1].startswith(f"epoch {epochs}/300  ")
+    assert all(" left" in line and "at most " in line for line in progress)
 
 
 def test_train_without_hidden_layers_as_the_help_says(tmp, folder):
