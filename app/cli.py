@@ -2,7 +2,7 @@
 
 Every failure ends in one line on stderr that starts with ``error:`` and a non-zero exit code;
 ``--json`` prints exactly one JSON object on stdout. The commands live in :mod:`app.cli_train`
-(import, train, evaluate) and :mod:`app.cli_read` (predict, info).
+(import, train), :mod:`app.cli_evaluate` and :mod:`app.cli_read` (predict, info).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from model.preprocess import EmptyGlyphError, ImageError
 from model.samples import SampleSetError
 
 from .cli_common import CliError, error_line
+from .cli_evaluate import add_evaluate
 from .cli_read import add_info, add_predict
-from .cli_train import add_evaluate, add_import, add_train
+from .cli_train import add_import, add_train
 from .exits import EXIT_BROKEN_PIPE, EXIT_CANCELLED, INTERRUPTED
 from .text import printable
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.cli_train import EVALUATED
+from app.cli_evaluate import EVALUATED
 from model.validation import accuracy_text
 from tests.cli_helpers import GLYPHS, as_json, fails, ok
 from tests.glyphs import SHAPES, write_folder
