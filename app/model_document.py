@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Signal
 
 from model.builtin import BUILTIN_FOLDER
 from model.classifier import Classifier
+from model.fileformat import MODEL_FORMAT, check_replaceable
 from model.modelfile import load_model, save_model
 
 from .places import Places
@@ -102,7 +103,8 @@ class ModelDocument(QObject):
         BuiltinModelError
             ``path`` is in the built-in models' folder.
         OSError
-            The file cannot be written (nothing is changed then).
+            The file cannot be written, or is a file of another kind such as a sample set
+            (nothing is changed then).
         """
         path = Path(path)
         if not path.suffix:
@@ -112,6 +114,7 @@ class ModelDocument(QObject):
                                     "folder")
         if self.classifier is None:
             raise ValueError("there is no model to save")
+        check_replaceable(path, MODEL_FORMAT, OSError)
         if path != self.path:
             self.classifier.name = path.stem
         save_model(self.classifier, path)

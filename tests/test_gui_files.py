@@ -1,10 +1,14 @@
 """Model files from the app: save and reopen, unsaved changes, built-in models kept unchanged."""
 
+import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from model.modelfile import load_model
+from model.samples import SampleSet
+from tests.glyphs import glyph
 from tests.gui_helpers import TRAIN_TIMEOUT_MS, fill_samples, patch_dialog, quick_settings
 
 
@@ -64,3 +68,11 @@ def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_pat
     window.action_set.save.trigger()
     assert asked, "Save on a built-in model asks where to save"
     assert (builtin / "digits.h5").read_bytes() == before
+
+
+def test_a_model_is_never_saved_over_a_sample_set(window, tmp_path):
+    samples = tmp_path / "samples.h5"
+    SampleSet(samples).add(glyph("bar", np.random.default_rng(0)), "a")
+    with pytest.raises(OSError, match=r"samples\.h5 is a charrec sample set, not a model"):
+        window.document.save(samples)
+    assert SampleSet(samples).labels() == ["a"]
