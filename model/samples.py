@@ -25,6 +25,7 @@ import numpy as np
 
 from .atomic import interrupts_deferred, replace_target
 from .classifier import now_iso
+from .fileformat import SAMPLES_FORMAT, check_replaceable
 from .filelock import LockBusyError, write_lock
 from .h5io import utf8
 from .labels import LabelError, validate_label
@@ -224,8 +225,10 @@ class SampleSet:
             self._rewrite(self._rows.relabelled(picked, label))
 
     def export(self, path: str | os.PathLike) -> None:
-        """Write all samples to a new sample-set file at ``path`` (atomically)."""
+        """Write all samples to a new sample-set file at ``path`` (atomically); a file of
+        another kind there, such as a model, is refused with SampleSetError."""
         with _locked(path, self.lock_timeout, self.on_wait):
+            check_replaceable(replace_target(path), SAMPLES_FORMAT, SampleSetError)
             write_rows(Path(path), self._rows)
 
     @contextlib.contextmanager

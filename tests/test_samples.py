@@ -315,3 +315,15 @@ def test_a_model_file_is_not_taken_for_a_sample_set(tmp_path):
         f.attrs["format"] = "charrec-model"
     with pytest.raises(SampleSetError, match="a charrec model file, not a sample set"):
         SampleSet(path)
+
+
+def test_export_never_replaces_a_model_file(tmp_path, rng):
+    path = tmp_path / "model.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["format"] = "charrec-model"
+    before = path.read_bytes()
+    samples = SampleSet()
+    samples.add(glyph("bar", rng), "a")
+    with pytest.raises(SampleSetError, match="a charrec model file, not a sample set"):
+        samples.export(path)
+    assert path.read_bytes() == before
