@@ -65,8 +65,9 @@ def _run(argv: list[str] | None) -> int:
     command = "charrec"
     try:
         parser = build_parser()
-        if argv and argv[0] == "--":  # "charrec -- info": argparse's subcommands take "--"
-            argv = argv[1:]           # for a command name
+        argv = sys.argv[1:] if argv is None else argv
+        if argv[:1] == ["--"]:  # "charrec -- info": argparse's subcommands would take "--"
+            argv = argv[1:]     # for a command name
         args = parser.parse_args(argv)
         if args.command is None:  # options alone, e.g. "charrec --": no app to open then
             parser.error("name a command, or run charrec without arguments to open the app")
