@@ -9,9 +9,11 @@ MAX_LABEL_LENGTH = 32
 # U+202E can make "3" look like something else); zero-width joiners and other format characters
 # are fine, emoji sequences need them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Unicode categories never allowed in a label or a model name: control characters, lone
-# surrogates (undecodable bytes of a file name) and the line and paragraph separators.
-CONTROL_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")
+# Unicode categories never allowed in a label or a model name: control characters and lone
+# surrogates (undecodable bytes of a file name). The line and paragraph separators U+2028/9 are
+# allowed, as they always were in labels (files holding them must still load); the command line
+# prints them escaped.
+CONTROL_CATEGORIES = ("Cc", "Cs")
 
 
 class LabelError(ValueError):
@@ -43,7 +45,7 @@ def validate_label(label: str) -> str:
 
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a character no label or model name may hold: a control
-    character, a line separator or a bidirectional override."""
+    character or a bidirectional override."""
     return any(unicodedata.category(c) in CONTROL_CATEGORIES or c in BIDI_CONTROLS
                for c in text)
 

@@ -65,7 +65,7 @@ def test_line_breaks_in_file_and_model_names_are_printed_escaped(tmp, folder, ba
     assert ok("info", named).stdout.splitlines()[0] == f"a\\u000ab\\u2028c ({named})"
 
 
-@pytest.mark.parametrize("name", ["a\nb", "a\u2028b", "\x1b[2J"])
+@pytest.mark.parametrize("name", ["a\nb", "\x1b[2J", "3\u202e"])
 def test_a_model_name_with_control_characters_is_refused(tmp, folder, name):
     assert "model name cannot hold control characters" in fails(
         "train", folder, "--out", tmp / "unnamed.h5", "--name", name)
