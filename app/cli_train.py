@@ -13,7 +13,13 @@ from typing import TextIO
 
 from model.builtin import resolve_model
 from model.fileformat import MODEL_FORMAT, SAMPLES_FORMAT
-from model.fit import CONV_ADVICE, ModelSettings, fit_and_validate
+from model.fit import (
+    CONV_ADVICE,
+    ModelSettings,
+    fit_and_validate,
+    forgetting_note,
+    forgotten_labels,
+)
 from model.imagefolders import import_images
 from model.labels import has_control_characters
 from model.modelfile import load_model, save_model
@@ -142,6 +148,9 @@ def run_train(args) -> int:
     out = output_path(args.out, MODEL_FORMAT)
     init = load_model(resolve_model(args.init)) if args.init else None
     data = load_samples(args.data, "train on")
+    forgotten = forgotten_labels(init, data.labels) if init is not None else []
+    if forgotten:
+        print(f"warning: {one_line(forgetting_note(forgotten))}", file=sys.stderr)
     printer = ProgressPrinter(sys.stderr, sys.stderr.isatty())
     with _ctrl_c_cancels() as cancel:
         outcome = fit_and_validate(

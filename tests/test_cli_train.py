@@ -149,6 +149,18 @@ def test_train_without_hidden_layers_as_the_help_says(tmp, folder):
     assert report["summary"].startswith("static 784-3 ")
 
 
+def test_train_init_warns_of_the_labels_the_samples_lack(tmp, folder, model):
+    partial = write_folder(tmp / "partial", per_class=4, shapes=("bar", "ring"))
+    forgotten = sorted(set(SHAPES) - {"bar", "ring"})
+    result = ok("train", partial, "--out", tmp / "partial.h5", "--init", model, "--epochs", "1",
+                "--val", "0")
+    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning:"))
+    assert f"none of the model's labels {' '.join(forgotten)}:" in warning
+    assert "forget" in warning
+    assert "warning:" not in ok("train", folder, "--out", tmp / "whole.h5", "--init", model,
+                                "--epochs", "1", "--val", "0").stderr
+
+
 def test_train_init_keeps_the_network(tmp, folder, model):
     line = fails("train", folder, "--out", tmp / "x.h5", "--init", model, "--hidden", "8",
                  "--type", "recurrent")
