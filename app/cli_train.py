@@ -45,7 +45,7 @@ from .cli_common import (
     skipped_note,
 )
 from .exits import EXIT_CANCELLED, INTERRUPTED
-from .text import duration, one_line, plural
+from .text import one_line, plural, time_left
 
 
 def add_import(commands) -> None:
@@ -339,8 +339,6 @@ class ProgressPrinter:
         self._unshown = None
 
     def format(self, p: Progress, elapsed: float) -> str:
-        fraction = p.fraction
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else 0.0
         parts = [f"epoch {p.epoch}/{p.epochs}"]
         if not p.epoch_done:
             filled = int(self.BAR * p.batch / p.batches)
@@ -348,6 +346,5 @@ class ProgressPrinter:
         parts += [f"loss {p.loss:.4f}", f"acc {p.accuracy:.1%}"]
         if p.val_accuracy is not None:
             parts.append(f"val acc {p.val_accuracy:.1%}")
-        # early stopping or --max-seconds may end the run sooner than its planned epochs
-        parts += [f"{p.samples_per_second:.0f} samples/s", f"at most {duration(eta)} left"]
-        return "  ".join(parts)
+        parts += [f"{p.samples_per_second:.0f} samples/s", time_left(elapsed, p.fraction)]
+        return "  ".join(part for part in parts if part)

@@ -21,6 +21,14 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def time_left(elapsed: float, fraction: float) -> str:
+    """"at most 2 min 05 s left" after ``elapsed`` seconds for ``fraction`` of a training run's
+    planned work ("" before any): early stopping or a time limit may end it sooner."""
+    if fraction <= 0:
+        return ""
+    return f"at most {duration(elapsed * (1 - fraction) / fraction)} left"
+
+
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """"1 sample", "3 samples"; ``nouns`` for an irregular plural ("classes")."""
     return f"{n} {noun if n == 1 else nouns or noun + 's'}"

@@ -18,7 +18,7 @@ from model.progress import History, Progress
 from model.validation import accuracy_text
 
 from .results import ConfusionView, MistakesView
-from .text import duration, plural
+from .text import duration, plural, time_left
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
 from .widgets import plain_label
@@ -114,10 +114,10 @@ class TrainingPanel(QWidget):
     def show_progress(self, progress: Progress) -> None:
         fraction = progress.fraction
         self.progress.setValue(round(fraction * PROGRESS_STEPS))
-        elapsed = time.monotonic() - self._started
-        left = f" · about {duration(elapsed * (1 - fraction) / fraction)} left" if fraction else ""
+        left = time_left(time.monotonic() - self._started, fraction)
         self.status.setText(f"Epoch {progress.epoch} of {progress.epochs} · loss "
-                            f"{progress.loss:.3f} · accuracy {progress.accuracy:.1%}{left}")
+                            f"{progress.loss:.3f} · accuracy {progress.accuracy:.1%}"
+                            + (f" · {left}" if left else ""))
         if progress.epoch_done:
             self.chart.add_epoch(self._epochs_before + progress.epoch, progress)
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QMessageBox
 
+from model.progress import History, Progress
 from model.strokes import Stroke, render_strokes
 from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.glyphs import shape_images
@@ -90,6 +91,17 @@ def test_continuing_without_samples_of_some_labels_asks_first(qtbot, window, mes
     with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
         window.training_panel.continue_button.click()
     assert window.classifier.labels == [*before.labels, "\\"]
+
+
+def test_progress_says_how_long_the_run_may_still_take_at_most(qtbot, window, monkeypatch):
+    panel = window.training_panel
+    clock = iter([100.0, 130.0])  # the run starts at 100 s; the report comes at 130 s
+    monkeypatch.setattr("app.training_panel.time.monotonic", lambda: next(clock))
+    panel.start_run(History(), 10)
+    panel.show_progress(Progress(epoch=3, epochs=10, batch=5, batches=5, loss=0.5, accuracy=0.9,
+                                 samples_per_second=100.0, epoch_done=True))
+    # 30 s for 3 of 10 epochs: early stopping may end the run before the 70 s the rest would take
+    assert panel.status.text().endswith("· at most 1 min 10 s left")
 
 
 def test_cancel_keeps_the_previous_model(qtbot, window):
