@@ -95,9 +95,10 @@ def test_continuing_without_samples_of_some_labels_asks_first(qtbot, window, mes
 
 def test_progress_says_how_long_the_run_may_still_take_at_most(qtbot, window, monkeypatch):
     panel = window.training_panel
-    clock = iter([100.0, 130.0])  # the run starts at 100 s; the report comes at 130 s
-    monkeypatch.setattr("app.training_panel.time.monotonic", lambda: next(clock))
+    now = [100.0]  # the run starts at 100 s; the report comes at 130 s
+    monkeypatch.setattr("app.training_panel.time.monotonic", lambda: now[0])
     panel.start_run(History(), 10)
+    now[0] = 130.0
     panel.show_progress(Progress(epoch=3, epochs=10, batch=5, batches=5, loss=0.5, accuracy=0.9,
                                  samples_per_second=100.0, epoch_done=True))
     # 30 s for 3 of 10 epochs: early stopping may end the run before the 70 s the rest would take
