@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from model.atomic import replace_target
-from model.builtin import default_model_path, resolve_model
+from model.builtin import NEVER_OVERWRITTEN, default_model_path, is_builtin, resolve_model
 from model.classifier import Classifier
 from model.fileformat import check_replaceable
 from model.imagefolders import LoadedImages, load_dataset
@@ -65,13 +65,16 @@ def load_classifier(name_or_path: str | None) -> tuple[Path, Classifier]:
 def output_path(out: str, kind: str) -> Path:
     """``--out`` once it is known, before any work, that a file of the format ``kind`` can be
     written there: not a folder, device, pipe or socket, in a folder that exists (for a
-    symlink, the folder of the file it names) and not a file of another kind."""
+    symlink, the folder of the file it names), not a built-in model and not a file of another
+    kind."""
     path = Path(out)
     if path.is_dir():
         raise CliError(f"{path} is a folder; --out needs a file name")
     target = replace_target(path)  # a device, a pipe or a socket is never replaced
     if not target.parent.is_dir():
         raise CliError(f"cannot save to {path}: the folder {target.parent} does not exist")
+    if is_builtin(target):
+        raise CliError(f"cannot save to {path}: {NEVER_OVERWRITTEN}")
     check_replaceable(target, kind, CliError)
     return path
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 
-from model.builtin import BUILTIN_FOLDER
+from model.builtin import NEVER_OVERWRITTEN, is_builtin, is_builtin_folder
 from model.classifier import Classifier
 from model.fileformat import MODEL_FORMAT, check_replaceable
 from model.modelfile import load_model, save_model
@@ -23,16 +23,6 @@ MODEL_SUFFIX = ".h5"
 
 class BuiltinModelError(OSError):
     """Saving would overwrite a built-in model (they ship with charrec and stay as shipped)."""
-
-
-def is_builtin_folder(folder: Path) -> bool:
-    """Whether ``folder`` is the folder of built-in models."""
-    return Path(folder).resolve() == BUILTIN_FOLDER.resolve()
-
-
-def is_builtin(path: Path) -> bool:
-    """Whether the file ``path`` is (or would be) in the folder of built-in models."""
-    return is_builtin_folder(Path(path).parent)
 
 
 def documents_folder() -> Path:
@@ -110,8 +100,7 @@ class ModelDocument(QObject):
         if not path.suffix:
             path = path.with_suffix(MODEL_SUFFIX)
         if is_builtin(path):
-            raise BuiltinModelError("built-in models are never overwritten: choose another "
-                                    "folder")
+            raise BuiltinModelError(NEVER_OVERWRITTEN)
         if self.classifier is None:
             raise ValueError("there is no model to save")
         check_replaceable(path, MODEL_FORMAT, OSError)

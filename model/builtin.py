@@ -14,6 +14,21 @@ BUILTIN_NAMES = ("digits", "printed")
 DEFAULT_MODEL = "digits"
 
 
+# Said whenever a write would replace a built-in model.
+NEVER_OVERWRITTEN = "built-in models are never overwritten: choose another folder"
+
+
+def is_builtin_folder(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` is the folder of built-in models (symlinks followed)."""
+    return Path(os.path.realpath(folder)) == Path(os.path.realpath(BUILTIN_FOLDER))
+
+
+def is_builtin(path: str | os.PathLike) -> bool:
+    """Whether the file ``path`` is, or a write to it would replace, a file in the folder of
+    built-in models: symlinks are followed, the folder's and the file's own."""
+    return is_builtin_folder(Path(os.path.realpath(path)).parent)
+
+
 def builtin_path(name: str) -> Path:
     """Where the built-in model ``name`` lives (whether or not it is installed)."""
     return BUILTIN_FOLDER / f"{name}.h5"

@@ -70,3 +70,20 @@ def test_a_model_name_with_control_characters_is_refused(tmp, folder, name):
     assert "model name cannot hold control characters" in fails(
         "train", folder, "--out", tmp / "unnamed.h5", "--name", name)
     assert not (tmp / "unnamed.h5").exists()
+
+
+def test_out_never_replaces_a_built_in_model_even_through_a_link(tmp_path, monkeypatch):
+    import model.builtin
+    from app.cli_common import CliError, output_path
+    from model.fileformat import MODEL_FORMAT
+
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    save_model(make_classifier(), builtin / "digits.h5")
+    monkeypatch.setattr(model.builtin, "BUILTIN_FOLDER", builtin)
+    link = tmp_path / "mine.h5"
+    link.symlink_to(builtin / "digits.h5")
+    for out in (builtin / "digits.h5", builtin / "new.h5", link):
+        with pytest.raises(CliError, match="built-in models are never overwritten"):
+            output_path(str(out), MODEL_FORMAT)
+    assert output_path(str(tmp_path / "other.h5"), MODEL_FORMAT) == tmp_path / "other.h5"

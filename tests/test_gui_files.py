@@ -53,12 +53,12 @@ def test_unsaved_changes_are_asked_about(qtbot, make_window, messages, tiny_mode
 
 def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_path, tmp_path,
                                               monkeypatch):
-    import app.model_document
+    import model.builtin
 
     builtin = tmp_path / "builtin"
     builtin.mkdir()
     (builtin / "digits.h5").write_bytes(tiny_model_path.read_bytes())
-    monkeypatch.setattr(app.model_document, "BUILTIN_FOLDER", builtin)
+    monkeypatch.setattr(model.builtin, "BUILTIN_FOLDER", builtin)
     window = make_window(builtin / "digits.h5")
     window.document.modified = True
     before = (builtin / "digits.h5").read_bytes()
@@ -67,6 +67,11 @@ def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_pat
                         staticmethod(lambda *a, **k: asked.append(a) or ("", "")))
     window.action_set.save.trigger()
     assert asked, "Save on a built-in model asks where to save"
+    assert (builtin / "digits.h5").read_bytes() == before
+    link = tmp_path / "link.h5"  # a link elsewhere to the built-in file itself
+    link.symlink_to(builtin / "digits.h5")
+    with pytest.raises(OSError, match="built-in models are never overwritten"):
+        window.document.save(link)
     assert (builtin / "digits.h5").read_bytes() == before
 
 

@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
 import app.model_document
+import model.builtin
 from app.actions import plain_action_text
 from app.mainwindow import CANVAS_MIN_SIDE, DOCK_WIDTH
 from app.prediction import PANEL_WIDTH, PredictionPanel
@@ -65,7 +66,7 @@ def test_save_suggests_documents_then_the_last_folder_never_built_in_models(
     builtin = tmp_path / "builtin"
     builtin.mkdir()
     (builtin / "digits.h5").write_bytes(tiny_model_path.read_bytes())
-    monkeypatch.setattr(app.model_document, "BUILTIN_FOLDER", builtin)
+    monkeypatch.setattr(model.builtin, "BUILTIN_FOLDER", builtin)
     window = make_window(builtin / "digits.h5")  # the last folder a model came from
     suggested = capture_save_dialog(monkeypatch, str(tmp_path / "elsewhere" / "mine.h5"))
     (tmp_path / "elsewhere").mkdir()
