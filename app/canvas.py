@@ -287,12 +287,10 @@ class Canvas(QWidget):
 
 
 def stroke_path(stroke: Stroke) -> QPainterPath:
-    """A smooth path through the stroke's points: quadratic curves between midpoints."""
+    """A smooth path through the stroke's points (two or more): quadratic curves between
+    midpoints."""
     points = [QPointF(float(x), float(y)) for x, y in stroke.points]
     path = QPainterPath(points[0])
-    if len(points) == 1:
-        path.lineTo(points[0])
-        return path
     for p, q in itertools.pairwise(points[1:]):
         path.quadTo(p, (p + q) / 2)
     path.lineTo(points[-1])
@@ -300,16 +298,24 @@ def stroke_path(stroke: Stroke) -> QPainterPath:
 
 
 def paint_stroke(painter: QPainter, stroke: Stroke) -> None:
-    """Paint one stroke with round caps and joins; pressure varies the width per segment."""
+    """Paint one stroke with round caps and joins; pressure varies the width per segment.
+
+    A one-point stroke (a click) is a round dot of the pen's width there, as
+    :func:`model.strokes.draw_strokes` renders it for the network (a zero-length path would
+    paint nothing).
+    """
     colour = PAPER if stroke.eraser else INK
-    if stroke.pressures is None:
-        painter.strokePath(stroke_path(stroke), _round_pen(colour, stroke.width))
-        return
     widths = stroke.widths()
     points = [QPointF(float(x), float(y)) for x, y in stroke.points]
     if len(points) == 1:
-        painter.setPen(_round_pen(colour, float(widths[0])))
-        painter.drawPoint(points[0])
+        dot = QPainterPath()
+        radius = float(widths[0]) / 2
+        dot.addEllipse(points[0], radius, radius)
+        painter.fillPath(dot, colour)
+        return
+    if stroke.pressures is None:
+        painter.strokePath(stroke_path(stroke), _round_pen(colour, stroke.width))
+        return
     for i in range(1, len(points)):
         painter.setPen(_round_pen(colour, float(widths[i - 1] + widths[i]) / 2))
         painter.drawLine(points[i - 1], points[i])

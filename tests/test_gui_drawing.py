@@ -155,3 +155,22 @@ def test_a_drawing_of_none_of_the_labels_shows_as_unknown_with_the_closest_in_gr
     window.action_set.clear.trigger()
     qtbot.waitUntil(panel.showing_message, timeout=2000)
     assert "Draw" in panel.message.text()  # a blank canvas stays "nothing drawn"
+
+
+def test_a_click_leaves_a_visible_dot_as_the_network_sees_it(qtbot, window):
+    """The dots of i, j, "." and ":" are single clicks: one-point strokes."""
+    canvas = window.canvas
+    at = widget_point(canvas, 140, 140)
+    beside = widget_point(canvas, 140, 140 + canvas.pen_width)  # a pen width away: paper
+
+    def shown(pos) -> int:
+        return canvas.grab().toImage().pixelColor(pos).lightness()
+
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    assert shown(at) < 60  # painted into the buffer as the button goes down
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    (stroke,) = canvas.drawing.strokes
+    assert len(stroke.points) == 1
+    assert shown(at) < 60 and shown(beside) > 240  # and by the full repaint: a round dot
+    ink = 255 - np.asarray(canvas.image())
+    assert ink[140, 140] > 200 and ink[140 + round(canvas.pen_width), 140] == 0
