@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.runner = TrainingRunner(self)
         self.predictor = LivePredictor(self.canvas, self.prediction, self)
-        self.predictor.thresholdChanged.connect(lambda: self.setWindowModified(True))
+        self.predictor.thresholdChanged.connect(self.document.changed_in_place)
         self.label_edit = LabelField()
         self.add_button = QPushButton("Add as sample")
         self.canvas_note = plain_label()

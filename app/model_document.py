@@ -69,6 +69,12 @@ class ModelDocument(QObject):
         self.set(classifier, path)
         return classifier
 
+    def changed_in_place(self) -> None:
+        """The current classifier itself was changed (e.g. its reject threshold): unsaved."""
+        if self.classifier is not None and not self.modified:
+            self.modified = True
+            self.changed.emit()
+
     def has_unsaved_changes(self) -> bool:
         return self.classifier is not None and self.modified
 

@@ -75,6 +75,24 @@ def test_builtin_models_are_never_overwritten(qtbot, make_window, tiny_model_pat
     assert (builtin / "digits.h5").read_bytes() == before
 
 
+def test_a_changed_reject_threshold_is_an_unsaved_change_asked_about(qtbot, make_window, messages,
+                                                                    tiny_model_path, tmp_path):
+    path = tmp_path / "mine.h5"
+    path.write_bytes(tiny_model_path.read_bytes())
+    window = make_window(path)
+    sensitivity = window.prediction.sensitivity
+    chosen = 0.5 if sensitivity.value() != 0.5 else 0.6
+    sensitivity.setValue(chosen)
+    assert window.isWindowModified() and window.document.has_unsaved_changes()
+    messages.answer = QMessageBox.StandardButton.Cancel
+    window.action_set.new.trigger()
+    assert messages.boxes[-1][0] == "Unsaved model"
+    assert window.classifier is not None  # cancelled: the model with its new threshold stays
+    messages.answer = QMessageBox.StandardButton.Save
+    window.action_set.new.trigger()
+    assert load_model(path).reject.threshold == pytest.approx(chosen)
+
+
 def test_a_model_is_never_saved_over_a_sample_set(window, tmp_path):
     samples = tmp_path / "samples.h5"
     SampleSet(samples).add(glyph("bar", np.random.default_rng(0)), "a")
