@@ -313,7 +313,10 @@ class MainWindow(QMainWindow):
             return
         init = self.classifier if continue_current else None
         samples = self.store.samples
-        if init is not None and not self._train_without(forgotten_labels(init, samples.labels())):
+        if init is None and not self.files.maybe_save():  # the new model will replace it
+            return
+        if (init is not None and len(samples)
+                and not self._train_without(forgotten_labels(init, samples.labels()))):
             return
         job = TrainingJob(np.array(samples.images()), samples.labels(), form.model_settings(),
                           form.training_config(), init,

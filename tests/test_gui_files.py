@@ -93,6 +93,23 @@ def test_a_changed_reject_threshold_is_an_unsaved_change_asked_about(qtbot, make
     assert load_model(path).reject.threshold == pytest.approx(chosen)
 
 
+def test_training_a_new_model_asks_about_the_unsaved_one_first(qtbot, window, messages):
+    fill_samples(window, 4)
+    quick_settings(window, epochs=2)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    trained = window.classifier
+    assert window.document.has_unsaved_changes()
+    messages.answer = QMessageBox.StandardButton.Cancel
+    window.training_panel.train_button.click()
+    assert messages.boxes[-1][0] == "Unsaved model"
+    assert not window.runner.is_running() and window.classifier is trained
+    messages.answer = QMessageBox.StandardButton.Discard
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+    assert window.classifier is not trained
+
+
 def test_a_model_is_never_saved_over_a_sample_set(window, tmp_path):
     samples = tmp_path / "samples.h5"
     SampleSet(samples).add(glyph("bar", np.random.default_rng(0)), "a")
