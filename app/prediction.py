@@ -20,6 +20,7 @@ from model.recognition import TOP_K, Recognition
 
 from .qtimages import ink_pixmap
 from .seen_view import SeenView
+from .text import percent
 from .widgets import ElidedLabel, FittedLabel, heading, plain_label
 
 PANEL_WIDTH = 220  # the least; in a wide window the panel grows up to PANEL_MAX_WIDTH
@@ -160,24 +161,24 @@ class PredictionPanel(QWidget):
             self.best.set_fitted_text(result.reading if line else NOT_KNOWN, LINE_SCALE)
         else:
             self.best.set_fitted_text(result.label, GLYPH_SCALE)
-        percent = f"{result.probability:.0%}"
+        sure = percent(result.probability)
         if line:
             self.caption.setText("read as a line of text")
             self.caption.setStyleSheet("")
             self.best.setStyleSheet("")
         elif closest:
             self.best.setStyleSheet("")
-            self.caption.setText(f"closest: {result.label}, {percent}")
+            self.caption.setText(f"closest: {result.label}, {sure}")
             self.caption.setStyleSheet(GREY)
         elif result.unsure:
-            self.caption.setText(f"Unsure: best guess, {percent}")
+            self.caption.setText(f"Unsure: best guess, {sure}")
             self.caption.setStyleSheet(f"color: {UNSURE_COLOUR};")
             self.best.setStyleSheet("color: palette(mid);")
         else:
-            self.caption.setText(f"{percent} sure")
+            self.caption.setText(f"{sure} sure")
             self.caption.setStyleSheet("")
             self.best.setStyleSheet("")
-        self.reading.setText(f"As one character: {result.label}, {percent}" if line else "")
+        self.reading.setText(f"As one character: {result.label}, {sure}" if line else "")
         self.reading.setVisible(line)
         self.top_heading.setText("Top 5 as one character" if line else
                                  "Closest labels" if closest else "Top 5")
@@ -190,7 +191,7 @@ class PredictionPanel(QWidget):
                 label, probability = result.top[i]
                 name.setText(label)
                 bar.setValue(round(probability * BAR_MAX))
-                value.setText(f"{probability:.1%}")
+                value.setText(percent(probability, 1))
         size = result.seen.shape[0]
         self.seen.setPixmap(ink_pixmap(result.seen, max(1, SEEN_SIDE // size)))
         self.seen_view.show_recognition(result, drawn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from model.labels import BIDI_CONTROLS
@@ -27,6 +28,13 @@ def time_left(elapsed: float, fraction: float) -> str:
     if fraction <= 0:
         return ""
     return f"at most {duration(elapsed * (1 - fraction) / fraction)} left"
+
+
+def percent(share: float, decimals: int = 0) -> str:
+    """``share`` (0-1) as a percentage rounded down, so that nothing short of certain reads
+    100%: 0.9996 is "99%" or, with one decimal, "99.9%"."""
+    scale = 10 ** decimals
+    return f"{math.floor(share * 100 * scale + 1e-6) / scale:.{decimals}f}%"
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:

@@ -55,6 +55,9 @@ def test_a_low_probability_shows_as_unsure(qtbot):
     assert [name.isHidden() for name, _, _ in panel.rows] == [False] * 3 + [True] * 2
     panel.show_recognition(Recognition([("<i>b</i>", 0.93)], seen))
     assert panel.caption.text() == "93% sure"
+    panel.show_recognition(Recognition([("b", 0.9996), ("d", 0.0004)], seen))
+    assert panel.caption.text() == "99% sure"  # never 100% short of certain, as the bar says
+    assert [value.text() for _, _, value in panel.rows[:2]] == ["99.9%", "0.0%"]
     assert panel.best.textFormat() == Qt.TextFormat.PlainText
 
 
