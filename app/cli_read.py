@@ -23,7 +23,7 @@ from .cli_common import (
     print_json,
     print_rows,
 )
-from .text import one_line, plural
+from .text import one_line, percent, plural
 
 
 def add_predict(commands) -> None:
@@ -83,7 +83,7 @@ def _ranked_json(ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
 
 def _prediction_text(result: dict[str, Any]) -> str:
     def ranked(entry: dict[str, Any]) -> str:
-        return "  ".join(f"{r['label']} {r['probability']:.1%}" for r in entry["top"])
+        return "  ".join(f"{r['label']} {percent(r['probability'], 1)}" for r in entry["top"])
 
     if "text" in result:
         return f"{one_line(result['image'])}: {one_line(result['text'])}   (" + " | ".join(
