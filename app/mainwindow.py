@@ -309,7 +309,12 @@ class MainWindow(QMainWindow):
 
     def start_training(self, continue_current: bool = False) -> None:
         form = self.training_panel.form
-        if self.runner.is_running() or not form.check():
+        if self.runner.is_running():
+            return
+        if not form.check():  # e.g. Ctrl+T with the Training tab hidden: show why not
+            self.training_dock.show()
+            self.training_dock.raise_()
+            self.status(f"Not trained: {form.error.text()}")
             return
         init = self.classifier if continue_current else None
         samples = self.store.samples

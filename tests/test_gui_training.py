@@ -105,6 +105,16 @@ def test_progress_says_how_long_the_run_may_still_take_at_most(qtbot, window, mo
     assert panel.status.text().endswith("· at most 1 min 10 s left")
 
 
+def test_train_with_invalid_settings_shows_why_not(qtbot, window):
+    fill_samples(window, 4)
+    window.training_panel.form.hidden.setText("0")
+    window.samples_dock.raise_()
+    window.action_set.train.trigger()
+    assert not window.runner.is_running()
+    assert window.training_dock.isVisible()
+    assert window.statusBar().currentMessage().startswith("Not trained: Hidden layers")
+
+
 def test_cancel_keeps_the_previous_model(qtbot, window):
     fill_samples(window, 10)
     quick_settings(window, epochs=2000)
