@@ -190,7 +190,8 @@ class MainWindow(QMainWindow):
         try:
             return SampleStore(path, self)
         except SampleSetError as exc:
-            kept = path.with_name(f"{path.stem}-damaged-{time.strftime('%Y%m%d-%H%M%S')}.h5")
+            kept = _unused(path.with_name(f"{path.stem}-damaged-"
+                                          f"{time.strftime('%Y%m%d-%H%M%S')}.h5"))
             path.rename(kept)
             log.warning("moved a damaged sample set aside: %s (%s)", kept, exc)
             show_error(self, "Samples", f"Your sample file could not be read ({first_line(exc)})."
@@ -367,3 +368,12 @@ class MainWindow(QMainWindow):
         self._model_changed()
         self.training_panel.show_failure(message)
         show_error(self, "Training failed", sentence(message))
+
+
+def _unused(path: Path) -> Path:
+    """``path``, or the first of NAME-2.EXT, NAME-3.EXT, … that does not exist yet."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate

@@ -92,3 +92,15 @@ def test_samples_in_the_doubled_data_folder_of_earlier_versions_move_up(tmp_path
     assert (tmp_path / "charrec" / "samples.h5").read_bytes() == b"the user's samples"
     assert not earlier.exists()
     assert data_folder() == tmp_path / "charrec"
+
+
+def test_two_damaged_sample_files_in_one_second_are_both_kept(qtbot, make_window, data_dir,
+                                                              messages, monkeypatch):
+    monkeypatch.setattr("app.mainwindow.time.strftime", lambda *args: "20261207-223000")
+    data_dir.mkdir()
+    for damage in (b"first damage", b"second damage"):
+        (data_dir / "samples.h5").write_bytes(damage)
+        make_window()
+    kept = {path.name: path.read_bytes() for path in data_dir.glob("samples-damaged-*.h5")}
+    assert kept == {"samples-damaged-20261207-223000.h5": b"first damage",
+                    "samples-damaged-20261207-223000-2.h5": b"second damage"}
