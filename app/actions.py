@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QToolBar, QToolButton
+from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QToolBar, QToolButton, QWidget
 
 from model import __version__
 from model.builtin import BUILTIN_NAMES, builtin_path
@@ -25,6 +25,7 @@ PEN_WIDTHS = {"Thin": 8.0, "Medium": 16.0, "Thick": 24.0, "Very thick": 34.0}
 # Keys that are not the shortcut of an action, for the shortcut sheet.
 FIELD_KEYS = (("Enter", "Add the drawing as a sample (in the label field)"),
               ("Esc", "Leave the label field"))
+CANVAS_KEYS = "on the canvas, which drawing gives the keyboard focus"
 
 
 def icon(name: str) -> QIcon:
@@ -36,10 +37,14 @@ def plain_action_text(action: QAction) -> str:
     return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
 
 
-def shortcut_sheet(actions: Iterable[QAction], extra: Iterable[tuple[str, str]] = ()) -> str:
-    """An HTML table of the actions' shortcuts (keys, then what they do), ``extra`` rows last."""
+def shortcut_sheet(actions: Iterable[QAction], extra: Iterable[tuple[str, str]] = (),
+                   where: Mapping[QAction, str] | None = None) -> str:
+    """An HTML table of the actions' shortcuts (keys, then what they do), ``extra`` rows last;
+    ``where`` says where the keys of an action work that are not window-wide."""
+    where = where or {}
     rows = [(", ".join(key.toString(QKeySequence.SequenceFormat.NativeText)
-                       for key in action.shortcuts()), plain_action_text(action))
+                       for key in action.shortcuts()),
+             plain_action_text(action) + (f" ({where[action]})" if action in where else ""))
             for action in actions if action.shortcuts()]
     cells = "".join(f"<tr><td style='padding-right:18px'><b>{html.escape(keys)}</b></td>"
                     f"<td>{html.escape(text)}</td></tr>" for keys, text in [*rows, *extra])
@@ -67,7 +72,10 @@ class WindowActions:
         self.undo = a("&Undo", canvas.undo, key.Undo, "Undo the last stroke", "undo")
         self.redo = a("&Redo", canvas.redo, ["Ctrl+Y", "Ctrl+Shift+Z"], "Redo the stroke",
                       "redo")
-        self.clear = a("&Clear", canvas.clear, ["Del", "Esc"], "Clear the canvas", "clear")
+        # Del and Esc mean other things elsewhere (leave a field, delete samples): they clear
+        # only while the drawing area has the focus; the toolbar button and menu item always.
+        self.clear = a("&Clear", canvas.clear, ["Del", "Esc"], "Clear the canvas", "clear",
+                       scope=(canvas, window.add_button))
         self.pen = a("&Pen", lambda: canvas.set_eraser(False), "B", "Draw", "pen")
         self.eraser = a("&Eraser", lambda: canvas.set_eraser(True), "E", "Erase", "eraser")
         self.label = a("Go to &label", window.focus_label, "Ctrl+L",
@@ -95,7 +103,10 @@ class WindowActions:
 
     def _action(self, text: str, slot: Callable[[], object],
                 shortcut: QKeySequence.StandardKey | str | list[str] | None = None,
-                tip: str = "", icon_name: str | None = None) -> QAction:
+                tip: str = "", icon_name: str | None = None,
+                scope: Iterable[QWidget] | None = None) -> QAction:
+        """An action of the window; its shortcut works anywhere in the window, or only while
+        a widget in ``scope`` (or in a toolbar showing the action) has the focus."""
         action = QAction(text, self.window)
         if shortcut is not None:
             shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
@@ -106,7 +117,12 @@ class WindowActions:
         if icon_name:
             action.setIcon(icon(icon_name))
         action.triggered.connect(slot)
-        self.window.addAction(action)
+        if scope is None:
+            self.window.addAction(action)
+        else:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            for widget in scope:
+                widget.addAction(action)
         return action
 
     def in_sheet_order(self) -> list[QAction]:
@@ -116,7 +132,7 @@ class WindowActions:
                 self.train, self.shortcuts, self.quit]
 
     def sheet(self) -> str:
-        return shortcut_sheet(self.in_sheet_order(), FIELD_KEYS)
+        return shortcut_sheet(self.in_sheet_order(), FIELD_KEYS, {self.clear: CANVAS_KEYS})
 
     def show_shortcuts(self) -> None:
         box = message_box(self.window, QMessageBox.Icon.Information, "Keyboard shortcuts",

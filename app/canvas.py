@@ -28,7 +28,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTabletEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from model.strokes import CANVAS_SIZE, Drawing, Stroke
 
@@ -164,11 +164,21 @@ class Canvas(QWidget):
         event.accept()
 
     def _begin(self, pos: QPointF, pressure: float | None, eraser: bool) -> None:
+        self._take_focus()
         self._points = [self._to_canvas(pos)]
         self._pressures = None if pressure is None else [pressure]
         self._stroke_is_eraser = eraser
         self._paint_last_segment()
         self.changed.emit()
+
+    def _take_focus(self) -> None:
+        """Drawing brings the keyboard focus to the canvas (so that Esc and Del clear it, not
+        the panel last used), unless the focus is beside it already: in the column the canvas
+        is shown in, whose label field must keep it for Enter to add the drawing."""
+        focus = QApplication.focusWidget()
+        area = self.parentWidget() or self
+        if focus is None or not (focus is area or area.isAncestorOf(focus)):
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
 
     def _extend(self, pos: QPointF, pressure: float | None) -> None:
         x, y = self._to_canvas(pos)

@@ -98,8 +98,8 @@ class SquareColumn(QWidget):
 
 
 class LabelField(QLineEdit):
-    """The label of the next sample. Esc leaves the field (signal ``left``) instead of reaching
-    the window's Esc shortcut (Clear), and Ctrl+Z with no typing to undo undoes a stroke.
+    """The label of the next sample. Esc leaves the field (signal ``left``), and Ctrl+Z with no
+    typing to undo undoes a stroke.
 
     ``flag(problem)`` marks the text as refused until it is edited.
     """
@@ -119,13 +119,10 @@ class LabelField(QLineEdit):
         self.setToolTip(plain_tip(problem) if problem else LABEL_TIP)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if event.key() == Qt.Key.Key_Escape:
-                event.accept()  # a key press for the field, not the window's shortcut
-                return True
-            if event.matches(QKeySequence.StandardKey.Undo) and not self.isUndoAvailable():
-                event.ignore()  # nothing typed to undo: the window's Undo gets it
-                return True
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Undo) and not self.isUndoAvailable()):
+            event.ignore()  # nothing typed to undo: the window's Undo gets it
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

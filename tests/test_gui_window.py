@@ -9,7 +9,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QTextDocumentFragment
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QToolButton
 
 import app.model_document
 import model.builtin
@@ -32,6 +32,40 @@ def test_esc_in_the_label_field_leaves_it_and_keeps_the_drawing(qtbot, window):
     assert not window.label_edit.hasFocus()
     QTest.keyClick(window, Qt.Key.Key_Escape)  # outside the field Esc still clears
     assert window.canvas.is_blank()
+
+
+def test_esc_and_del_clear_the_canvas_only_when_the_drawing_area_has_the_focus(qtbot, window):
+    canvas = window.canvas
+    window.training_dock.raise_()
+    form, panel = window.training_panel.form, window.training_panel
+    clear_button = next(button for button in window.findChildren(QToolButton)
+                        if button.defaultAction() is window.action_set.clear)
+    form.hidden.setFocus()
+    draw_shape(canvas, "|")
+    assert canvas.hasFocus()  # drawing took the focus from the panel
+    for widget in (form.hidden, form.epochs, panel.train_button, window.prediction.sensitivity,
+                   window.samples_panel.filter, window.samples_panel.view):
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        for key in (Qt.Key.Key_Escape, Qt.Key.Key_Delete):
+            QTest.keyClick(widget, key)
+            assert len(canvas.drawing.strokes) == 1, (widget, key)
+    clear_button.click()  # the toolbar button clears wherever the focus is
+    assert canvas.is_blank()
+    canvas.undo()
+    window.menuBar().setFocus()
+    edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    next(a for a in edit.actions() if a is window.action_set.clear).trigger()  # Edit ▸ Clear
+    assert canvas.is_blank()
+
+    form.epochs.setFocus()
+    draw_shape(canvas, "-")
+    assert canvas.hasFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.is_blank()
+    draw_shape(canvas, "-")
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)
+    assert canvas.is_blank()
 
 
 def test_ctrl_z_in_the_label_field_undoes_typing_then_strokes(qtbot, window):
@@ -98,7 +132,8 @@ def test_the_shortcut_sheet_lists_every_action_shortcut_in_a_table(qtbot, window
     with_keys = [a for a in window.action_set.in_sheet_order() if a.shortcuts()]
     assert sheet.count("<tr>") == len(with_keys) + 2  # and Enter, Esc in the label field
     for action in with_keys:
-        assert f"<td>{plain_action_text(action)}</td>" in sheet
+        assert f"<td>{plain_action_text(action)}" in sheet
+    assert "<td>Clear (on the canvas, which drawing gives the keyboard focus)</td>" in sheet
     assert "Ctrl+Y, Ctrl+Shift+Z" in sheet and "Save model as" in sheet
 
 
