@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.atomic import replace_target
+from model.atomic import check_folder, replace_target
 from model.builtin import NEVER_OVERWRITTEN, default_model_path, is_builtin, resolve_model
 from model.classifier import Classifier
 from model.fileformat import check_replaceable
@@ -71,8 +71,10 @@ def output_path(out: str, kind: str) -> Path:
     if path.is_dir():
         raise CliError(f"{path} is a folder; --out needs a file name")
     target = replace_target(path)  # a device, a pipe or a socket is never replaced
-    if not target.parent.is_dir():
-        raise CliError(f"cannot save to {path}: the folder {target.parent} does not exist")
+    try:
+        check_folder(target)
+    except FileNotFoundError as exc:
+        raise CliError(f"cannot save to {path}: {exc}") from None
     if is_builtin(target):
         raise CliError(f"cannot save to {path}: {NEVER_OVERWRITTEN}")
     check_replaceable(target, kind, CliError)

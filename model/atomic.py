@@ -49,6 +49,13 @@ def replace_target(path: str | os.PathLike) -> Path:
     return target
 
 
+def check_folder(target: Path) -> None:
+    """Raise FileNotFoundError, saying so, when the folder ``target`` would be written in does
+    not exist (rather than name a temporary file that could not be made)."""
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"the folder {target.parent} does not exist")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; on success it replaces ``path``.
@@ -58,6 +65,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     On an exception the temporary file is removed and ``path`` is untouched.
     """
     target = replace_target(path)
+    check_folder(target)
     remove_stale_temporaries(target)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
                                     suffix=TMP_SUFFIX)

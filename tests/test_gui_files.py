@@ -110,6 +110,13 @@ def test_training_a_new_model_asks_about_the_unsaved_one_first(qtbot, window, me
     assert window.classifier is not trained
 
 
+def test_saving_into_a_missing_folder_says_so(qtbot, window, messages, monkeypatch, tmp_path):
+    patch_dialog(monkeypatch, "getSaveFileName", tmp_path / "gone" / "mine.h5")
+    window.action_set.save_as.trigger()
+    assert messages.texts[-1] == (f"Cannot save the model to {tmp_path / 'gone' / 'mine.h5'}: "
+                                  f"the folder {tmp_path / 'gone'} does not exist.")
+
+
 def test_a_model_is_never_saved_over_a_sample_set(window, tmp_path):
     samples = tmp_path / "samples.h5"
     SampleSet(samples).add(glyph("bar", np.random.default_rng(0)), "a")
