@@ -298,7 +298,7 @@ def forgotten_labels(init: Classifier, labels: Sequence[str]) -> list[str]:
 
 def forgetting_note(forgotten: Sequence[str]) -> str:
     """What continuing to train without samples of the ``forgotten`` labels does, in a line."""
-    shown = " ".join(forgotten[:12]) + (" …" if len(forgotten) > 12 else "")
+    shown = ", ".join(map(repr, forgotten[:12])) + (", …" if len(forgotten) > 12 else "")
     return (f"the samples hold none of the model's labels {shown}: training on the others "
             "alone makes the model forget them (add samples of every label to keep them)")
 

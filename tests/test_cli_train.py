@@ -155,7 +155,7 @@ def test_train_init_warns_of_the_labels_the_samples_lack(tmp, folder, model):
     result = ok("train", partial, "--out", tmp / "partial.h5", "--init", model, "--epochs", "1",
                 "--val", "0")
     warning = next(line for line in result.stderr.splitlines() if line.startswith("warning:"))
-    assert f"none of the model's labels {' '.join(forgotten)}:" in warning
+    assert f"none of the model's labels {', '.join(map(repr, forgotten))}:" in warning
     assert "forget" in warning
     assert "warning:" not in ok("train", folder, "--out", tmp / "whole.h5", "--init", model,
                                 "--epochs", "1", "--val", "0").stderr

@@ -85,7 +85,7 @@ def test_continuing_without_samples_of_some_labels_asks_first(qtbot, window, mes
     window.training_panel.continue_button.click()
     assert messages.boxes[-1][0] == "Continue training"
     text = messages.texts[-1]
-    assert f"labels {' '.join(forgotten)}:" in text and "forget" in text
+    assert f"labels {', '.join(map(repr, forgotten))}:" in text and "forget" in text
     assert not window.runner.is_running() and window.classifier is before
     messages.answer = QMessageBox.StandardButton.Yes
     with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
