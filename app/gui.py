@@ -35,10 +35,14 @@ def data_folder() -> Path:
     return folder
 
 
-def startup_model(window: MainWindow) -> Path | None:
-    """The most recently used model if it still exists, else the default built-in model."""
+def open_startup_model(window: MainWindow) -> None:
+    """Open the most recently used model if it still exists, else the default built-in model;
+    also the default when the recent one cannot be read (after saying why)."""
     recent = [Path(p) for p in window.places.recent_files() if Path(p).is_file()]
-    return recent[0] if recent else default_model_path()
+    choices = [*recent[:1], default_model_path()]
+    for path in dict.fromkeys(path for path in choices if path is not None):
+        if window.files.open_file(path):
+            return
 
 
 def run_gui(argv: list[str]) -> int:
@@ -51,8 +55,6 @@ def run_gui(argv: list[str]) -> int:
     folder = data_folder()
     install_excepthook(setup_logging(folder))
     window = MainWindow(folder, QSettings())
-    model = startup_model(window)
-    if model is not None:
-        window.files.open_file(model)
+    open_startup_model(window)
     window.show()
     return app.exec()

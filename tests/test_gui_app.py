@@ -104,3 +104,18 @@ def test_two_damaged_sample_files_in_one_second_are_both_kept(qtbot, make_window
     kept = {path.name: path.read_bytes() for path in data_dir.glob("samples-damaged-*.h5")}
     assert kept == {"samples-damaged-20261207-223000.h5": b"first damage",
                     "samples-damaged-20261207-223000-2.h5": b"second damage"}
+
+
+def test_a_damaged_recent_model_gives_way_to_the_default_at_start(qtbot, make_window, messages,
+                                                                  tiny_model_path, tmp_path,
+                                                                  monkeypatch):
+    import app.gui
+
+    damaged = tmp_path / "damaged.h5"
+    damaged.write_bytes(tiny_model_path.read_bytes()[:2000])
+    window = make_window()
+    window.places.add_recent(damaged)
+    monkeypatch.setattr(app.gui, "default_model_path", lambda: tiny_model_path)
+    app.gui.open_startup_model(window)
+    assert messages.boxes[-1][0] == "Cannot open model"
+    assert window.classifier is not None and window.model_path == tiny_model_path
