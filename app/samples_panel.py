@@ -317,7 +317,7 @@ class SamplesPanel(QWidget):
                                               SAMPLES_FILTER)
         if not path:
             return
-        if Path(path).resolve() == self.store.path.resolve():
+        if self.store.samples.is_own_file(path):
             self.message.emit("That is your own sample set; it is open already.")
             return
         try:

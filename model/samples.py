@@ -224,9 +224,22 @@ class SampleSet:
         with self._same_samples():
             self._rewrite(self._rows.relabelled(picked, label))
 
+    def is_own_file(self, path: str | os.PathLike) -> bool:
+        """Whether ``path`` is the file this set is kept in (also by another name, such as a
+        symlink to it)."""
+        if self.path is None:
+            return False
+        try:
+            return os.path.samefile(path, self.path)
+        except OSError:  # one of them does not exist (the set's file is made by its first write)
+            return Path(path).resolve() == self.path.resolve()
+
     def export(self, path: str | os.PathLike) -> None:
-        """Write all samples to a new sample-set file at ``path`` (atomically); a file of
-        another kind there, such as a model, is refused with SampleSetError."""
+        """Write all samples to a new sample-set file at ``path`` (atomically); the set's own
+        file, or a file of another kind such as a model, is refused with SampleSetError."""
+        if self.is_own_file(path):
+            raise SampleSetError(f"{Path(path).name} is the file these samples are kept in: "
+                                 "export them to another file")
         with _locked(path, self.lock_timeout, self.on_wait):
             check_replaceable(replace_target(path), SAMPLES_FORMAT, SampleSetError)
             write_rows(Path(path), self._rows)

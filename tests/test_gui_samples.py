@@ -89,3 +89,30 @@ def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, me
     patch_dialog(monkeypatch, "getOpenFileName", exported)
     window.samples_panel.open_action.trigger()
     assert window.store.samples.counts() == {"a": 6, "b": 6}
+
+
+def test_your_own_sample_file_is_neither_exported_onto_nor_opened(
+        qtbot, make_window, monkeypatch, data_dir, tmp_path, messages):
+    window = make_window()
+    fill_samples(window, 2)
+    own = data_dir / "samples.h5"
+    link = tmp_path / "link.h5"
+    link.symlink_to(own)
+    for path in (own, link):
+        before = own.stat()
+        patch_dialog(monkeypatch, "getSaveFileName", path)
+        window.samples_panel.export_action.trigger()
+        assert messages.boxes[-1] == ("Cannot export samples",
+                                      f"{path.name} is the file these samples are kept in: "
+                                      "export them to another file")
+        assert (own.stat().st_ino, own.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+        patch_dialog(monkeypatch, "getOpenFileName", path)
+        window.samples_panel.open_action.trigger()
+        assert "your own sample set" in window.statusBar().currentMessage()
+        assert len(window.store.samples) == 6
+    panel = window.samples_panel
+    panel.view.selectAll()
+    messages.answer = QMessageBox.StandardButton.Yes
+    panel.delete_button.click()  # the file was left alone: deleting works
+    assert len(window.store.samples) == 0 and len(SampleSet(own)) == 0
+    assert messages.boxes[-1][0] == "Delete samples"

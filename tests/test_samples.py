@@ -327,3 +327,17 @@ def test_export_never_replaces_a_model_file(tmp_path, rng):
     with pytest.raises(SampleSetError, match="a charrec model file, not a sample set"):
         samples.export(path)
     assert path.read_bytes() == before
+
+
+def test_export_never_replaces_the_sets_own_file(tmp_path, rng):
+    path = tmp_path / "samples.h5"
+    samples = SampleSet(path)
+    samples.add(glyph("bar", rng), "a")
+    before = path.stat()
+    (tmp_path / "link.h5").symlink_to(path)
+    for target in (path, tmp_path / "link.h5", tmp_path / "." / "samples.h5"):
+        with pytest.raises(SampleSetError, match="the file these samples are kept in"):
+            samples.export(target)
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    samples.delete([0])  # the set still knows its file
+    assert len(SampleSet(path)) == 0
