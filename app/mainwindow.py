@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from model.classifier import Classifier
 from model.errors import first_line
 from model.fit import forgetting_note, forgotten_labels
+from model.labels import LabelError, validate_label
 from model.preprocess import EmptyGlyphError
 from model.progress import History
 from model.samples import SampleSetError
@@ -291,12 +292,16 @@ class MainWindow(QMainWindow):
             self.status("Draw a character first, then add it as a sample.")
             return
         try:
+            validate_label(label)
             self.store.add(image, label)
         except EmptyGlyphError:
             self.status("The drawing is blank: there is nothing to add.")
             return
-        except SampleSetError as exc:
+        except LabelError as exc:
             self.label_edit.flag(first_line(exc))
+            self.status(f"Not added: {first_line(exc)}.")
+            return
+        except SampleSetError as exc:  # the file: busy, replaced meanwhile, not writable
             self.status(f"Not added: {first_line(exc)}.")
             return
         label = self.store.samples.labels()[-1]

@@ -119,3 +119,21 @@ def test_a_damaged_recent_model_gives_way_to_the_default_at_start(qtbot, make_wi
     app.gui.open_startup_model(window)
     assert messages.boxes[-1][0] == "Cannot open model"
     assert window.classifier is not None and window.model_path == tiny_model_path
+
+
+def test_a_busy_sample_file_is_not_shown_as_a_bad_label(qtbot, window, monkeypatch):
+    from model.samples import SampleSetError
+    from tests.gui_helpers import draw_shape
+
+    def busy(*args, **kwargs):
+        raise SampleSetError("samples.h5 is being changed by another program (process 42)")
+
+    monkeypatch.setattr(window.store.samples, "add", busy)
+    draw_shape(window.canvas, "|")
+    window.label_edit.setText("a")
+    window.add_button.click()
+    assert window.statusBar().currentMessage().startswith("Not added: samples.h5 is being")
+    assert window.label_edit.styleSheet() == ""  # the label is fine
+    window.label_edit.setText("a\u202e")
+    window.add_button.click()
+    assert "border" in window.label_edit.styleSheet()  # this one is not
