@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -61,11 +61,12 @@ class ImageInput(QObject):
         self._show(image, path.name)
 
     def paste(self) -> None:
-        mime = QGuiApplication.clipboard().mimeData()
-        files = [QUrl(url).toLocalFile() for url in mime.urls() if url.isLocalFile()]
-        if mime.hasImage():
+        mime = QGuiApplication.clipboard().mimeData()  # None where there is no clipboard
+        if mime is not None and mime.hasImage():
             self.show_qimage(QImage(mime.imageData()))
-        elif files:
+            return
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime else []
+        if files:
             self.open_file(files[0])
         else:
             self.message.emit("The clipboard holds no image.")

@@ -3,9 +3,9 @@
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import QClipboard, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from model.strokes import CANVAS_SIZE, Stroke, render_strokes
 from tests.glyphs import shape_points
@@ -59,6 +59,16 @@ def test_paste_and_drop_an_image(qtbot, window, tmp_path):
         Qt.KeyboardModifier.NoModifier))
     assert prediction(qtbot, window) == "o"
     assert "o.png" in window.statusBar().currentMessage()
+
+
+def test_paste_from_a_clipboard_without_data_says_it_holds_no_image(qtbot, window,
+                                                                     monkeypatch, messages):
+    monkeypatch.setattr(QClipboard, "mimeData", lambda *args: None)  # as on offscreen Qt
+    paste_button = next(button for button in window.findChildren(QToolButton)
+                        if button.defaultAction() is window.action_set.paste)
+    paste_button.click()
+    assert window.statusBar().currentMessage() == "The clipboard holds no image."
+    assert window.canvas.is_blank() and not messages.boxes
 
 
 def test_corrupt_image_and_corrupt_model_show_messages(qtbot, window, messages, tmp_path,
