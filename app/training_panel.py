@@ -128,10 +128,11 @@ class TrainingPanel(QWidget):
         validation = (accuracy_text(evaluation.accuracy, evaluation.n) if evaluation
                       else accuracy_text(None, 0))
         verb = STOPPED.get(result.stopped, "Finished")
+        # the whole run as the user waited for it: preparing the samples and calibrating too
         self._say(f"{verb} after {plural(outcome.new_epochs, 'epoch')} in "
-                  f"{duration(result.seconds)}. Validation: {validation}."
+                  f"{duration(time.monotonic() - self._started)}. Validation: {validation}."
                   + ("" if kept else " The previous model was kept."))
-        if result.stopped == "completed":
+        if result.stopped != "cancelled":  # an early or timed stop is an end too
             self.progress.setValue(PROGRESS_STEPS)
         if kept:
             self.confusion.set_evaluation(outcome.evaluation)

@@ -115,6 +115,26 @@ def test_train_with_invalid_settings_shows_why_not(qtbot, window):
     assert window.statusBar().currentMessage().startswith("Not trained: Hidden layers")
 
 
+def test_an_early_stop_ends_the_bar_and_the_time_is_the_whole_wait(qtbot, window, monkeypatch):
+    from app.worker import FinishedRun, TrainingJob
+    from model.fit import ModelSettings, fit_and_validate
+    from model.train import TrainingConfig
+
+    images, labels = shape_images(4, seed=0)
+    settings, config = ModelSettings(hidden=(8,)), TrainingConfig(epochs=500, early_stopping=1)
+    outcome = fit_and_validate(np.stack([np.asarray(im) for im in images]), labels, settings,
+                               config)
+    assert outcome.result.stopped == "early stopping"
+    panel, now = window.training_panel, [100.0]
+    monkeypatch.setattr("app.training_panel.time.monotonic", lambda: now[0])
+    panel.start_run(History(), 500)
+    now[0] = 112.0  # preparing the samples and calibrating count too, not only the epochs
+    panel.show_outcome(FinishedRun(TrainingJob(np.zeros((1, 2, 2)), labels, settings, config),
+                                   outcome))
+    assert panel.progress.value() == panel.progress.maximum()
+    assert " in 12 s." in panel.status.text()
+
+
 def test_cancel_keeps_the_previous_model(qtbot, window):
     fill_samples(window, 10)
     quick_settings(window, epochs=2000)
