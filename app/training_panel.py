@@ -46,7 +46,8 @@ class TrainingPanel(QWidget):
         self.train_button.clicked.connect(lambda: self.trainRequested.emit(False))
         self.continue_button = QPushButton("Continue training")
         self.continue_button.setToolTip("Train the current model further on all samples; new "
-                                        "labels get new output units")
+                                        "labels get new output units. The model keeps its "
+                                        "network: the network fields are for a new model")
         self.continue_button.clicked.connect(lambda: self.trainRequested.emit(True))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop after the current batch")
