@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
@@ -14,7 +15,7 @@ from model import __version__
 from model.builtin import BUILTIN_NAMES, builtin_path
 from resources import resource_path
 
-from .errors import message_box
+from .errors import message_box, show_error
 from .widgets import menu_text
 
 if TYPE_CHECKING:
@@ -207,9 +208,19 @@ class WindowActions:
         for path in self.window.document.recent_files():
             action = self.recent_menu.addAction(menu_text(path.name))
             action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.window.files.open_path(p))
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
         if not self.recent_menu.actions():
             self.recent_menu.addAction("No recent files").setEnabled(False)
+
+    def open_recent(self, path: Path) -> None:
+        """Open a recent model; one that was moved or deleted is said so once and taken off
+        the list (before any question about the current model's unsaved changes)."""
+        if path.exists():
+            self.window.files.open_path(path)
+            return
+        self.window.places.forget_recent(path)
+        show_error(self.window, "Cannot open model",
+                   f"{path} no longer exists, so it was taken off the recent files.")
 
     def while_training(self, running: bool) -> None:
         """Disable what would change the model while a training run is going on."""

@@ -30,5 +30,10 @@ class Places:
         return [value] if isinstance(value, str) else list(value or [])
 
     def add_recent(self, path: str | Path) -> None:
-        recent = [p for p in self.recent_files() if p != str(path)]
-        self.settings.setValue("recentFiles", [str(path), *recent][:MAX_RECENT])
+        self.settings.setValue("recentFiles", [str(path), *self._recent_without(path)][:MAX_RECENT])
+
+    def forget_recent(self, path: str | Path) -> None:
+        self.settings.setValue("recentFiles", self._recent_without(path))
+
+    def _recent_without(self, path: str | Path) -> list[str]:
+        return [p for p in self.recent_files() if p != str(path)]

@@ -301,3 +301,27 @@ def test_confusion_headers_show_whole_labels(qtbot):
 def test_the_first_status_message_is_whole(qtbot, make_window, tiny_model_path):
     window = make_window(tiny_model_path)  # opened before the window first shows
     assert window.statusBar().currentMessage().startswith("Opened shapes.h5: it knows 3 ")
+
+
+def test_a_recent_model_that_is_gone_is_said_once_and_taken_off_the_list(
+        qtbot, window, messages, tmp_path, tiny_model_path):
+    gone, kept = tmp_path / "gone.h5", tmp_path / "kept.h5"
+    for path in (gone, kept):
+        path.write_bytes(tiny_model_path.read_bytes())
+        window.files.open_file(path)
+    gone.unlink()
+    window.document.modified = True  # nothing to ask about: there is nothing to open
+    menu = window.action_set.recent_menu
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    names = [action.text() for action in menu.actions()]
+    assert names[:2] == ["kept.h5", "gone.h5"]
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(
+        menu.actions()[1]).center())
+    assert messages.boxes == [("Cannot open model",
+                               f"{gone} no longer exists, so it was taken off the recent files.")]
+    assert window.model_path == kept
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    assert "gone.h5" not in [action.text() for action in menu.actions()]
+    menu.close()
