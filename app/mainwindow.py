@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.runner.stop()
+        self.samples_panel.reader.finish()  # an import being read is added, not lost
         if not self.files.settle_before_quitting():
             event.ignore()
             return

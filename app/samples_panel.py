@@ -23,7 +23,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.errors import first_line
-from model.imagefolders import ImportReport, import_images
+from model.imagefolders import ImportReport, LoadedImages, add_loaded
 from model.samples import SampleSet, SampleSetError
 
 from .errors import message_box, show_error
@@ -44,6 +43,7 @@ from .places import Places
 from .qtimages import ink_pixmap
 from .text import plural
 from .widgets import plain_label, plain_tip
+from .worker import FolderReader
 
 NO_PARENT = QModelIndex()
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -94,9 +94,10 @@ class SampleStore(QObject):
         with self._announced():
             return self.samples.merge(SampleSet(path))
 
-    def import_folder(self, folder: str | os.PathLike) -> ImportReport:
+    def add_loaded(self, loaded: LoadedImages) -> ImportReport:
+        """Add the images of a folder read in the background (see :class:`FolderReader`)."""
         with self._announced():
-            return import_images([folder], self.samples)
+            return add_loaded(self.samples, loaded)
 
     @contextlib.contextmanager
     def _announced(self) -> Iterator[None]:
@@ -233,9 +234,14 @@ class SamplesPanel(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip(self.delete_action.toolTip())
         self.delete_button.clicked.connect(self.delete_selected)
-        import_button = QPushButton("Import folder…")
-        import_button.setToolTip(self.import_action.toolTip())
-        import_button.clicked.connect(self.import_folder)
+        self.import_button = QPushButton("Import folder…")
+        self.import_button.setToolTip(self.import_action.toolTip())
+        self.import_button.clicked.connect(self.import_folder)
+        self.reader = FolderReader(self)  # folders are read off the GUI thread
+        self.reader.finished.connect(self._folder_read)
+        self.reader.failed.connect(lambda _folder, problem: show_error(self, "Cannot import",
+                                                                       problem))
+        self.reader.runningChanged.connect(self._reading_changed)
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -244,7 +250,7 @@ class SamplesPanel(QWidget):
         buttons.addWidget(self.relabel_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
-        buttons.addWidget(import_button)
+        buttons.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
@@ -293,14 +299,19 @@ class SamplesPanel(QWidget):
         if not folder:
             return
         self.places.remember(folder, "import")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.reader.start(folder)
+        self.message.emit(f"Reading the images of {folder}…")
+
+    def _reading_changed(self, reading: bool) -> None:
+        for control in (self.import_action, self.import_button):
+            control.setEnabled(not reading)
+
+    def _folder_read(self, folder: str, loaded: LoadedImages) -> None:
         try:
-            report = self.store.import_folder(folder)
+            report = self.store.add_loaded(loaded)
         except SampleSetError as exc:
             show_error(self, "Cannot import", first_line(exc))
             return
-        finally:
-            QApplication.restoreOverrideCursor()
         added = sum(report.added.values())
         text = (f"Imported {plural(added, 'image')} of {plural(len(report.added), 'label')} "
                 f"from {folder}.")

@@ -1,8 +1,9 @@
-"""Training off the GUI thread: a thin QObject worker in a QThread around model.fit.
+"""Long work off the GUI thread: training, and reading image folders.
 
-The worker runs :func:`model.fit.fit_and_validate` and turns its progress callbacks into signals
-(at most :data:`REPORTS_PER_SECOND` a second, plus every end of epoch); :class:`TrainingRunner`
-owns the thread and is what the window talks to.
+A thin QObject worker in a QThread runs :func:`model.fit.fit_and_validate` and turns its progress
+callbacks into signals (at most :data:`REPORTS_PER_SECOND` a second, plus every end of epoch);
+:class:`TrainingRunner` owns the thread and is what the window talks to. :class:`FolderReader`
+reads an image folder the same way, for the samples panel to add in one write.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from model.classifier import Classifier
 from model.errors import TrainingError, first_line
 from model.fit import FitOutcome, ModelSettings, fit_and_validate
+from model.imagefolders import load_images
 from model.progress import CancelToken, Progress
+from model.samples import SampleSetError
 from model.train import TrainingConfig
 
 from .errors import log
@@ -163,3 +166,98 @@ class TrainingRunner(QObject):
             self.finished.emit(result)
         elif result is not None:
             self.failed.emit(result)
+
+
+class _ReadWorker(QObject):
+    """Reads one folder into working images when its thread starts."""
+
+    finished = Signal(object)  # LoadedImages
+    failed = Signal(str)
+
+    def __init__(self, folder: str):
+        super().__init__()
+        self.folder = folder
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            loaded = load_images([self.folder])
+        except SampleSetError as exc:
+            self.failed.emit(first_line(exc))
+        except Exception as exc:  # anything else still ends the read with a message
+            log.exception("reading an image folder failed")
+            self.failed.emit(f"reading the folder stopped unexpectedly: {first_line(exc)}")
+        else:
+            self.finished.emit(loaded)
+
+
+class FolderReader(QObject):
+    """Reads image folders in a background thread, one at a time.
+
+    Signals
+    -------
+    finished(str folder, LoadedImages), failed(str folder, str message)
+        Delivered in the GUI thread once the thread has ended.
+    runningChanged(bool)
+    """
+
+    finished = Signal(str, object)
+    failed = Signal(str, str)
+    runningChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: _ReadWorker | None = None
+        self._result: tuple[Signal, object] | None = None
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, folder: str) -> None:
+        if self.is_running():
+            raise RuntimeError("a folder is already being read")
+        thread, worker = QThread(self), _ReadWorker(folder)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.finished.connect(self._keep_loaded)
+        worker.failed.connect(self._keep_failure)
+        thread.finished.connect(self._thread_done)
+        self._thread, self._worker, self._result = thread, worker, None
+        thread.start()
+        self.runningChanged.emit(True)
+
+    def finish(self) -> None:
+        """Let a read in progress end and deliver its result now (when the window closes)."""
+        if self._thread is not None:
+            while self._result is None and self._thread.isRunning():
+                self._thread.wait(10)
+                QCoreApplication.sendPostedEvents(self)  # the worker's queued result
+            self._thread.quit()
+            self._thread_done()
+
+    @Slot(object)
+    def _keep_loaded(self, loaded: object) -> None:
+        self._keep(self.finished, loaded)
+
+    @Slot(str)
+    def _keep_failure(self, message: str) -> None:
+        self._keep(self.failed, message)
+
+    def _keep(self, signal: Signal, value: object) -> None:
+        if self._thread is not None:
+            self._result = (signal, value)
+            self._thread.quit()
+
+    @Slot()
+    def _thread_done(self) -> None:
+        if self._thread is None:
+            return
+        self._thread.wait()
+        self._thread.deleteLater()
+        folder, result = self._worker.folder, self._result
+        self._thread, self._worker, self._result = None, None, None
+        self.runningChanged.emit(False)
+        if result is not None:
+            signal, value = result
+            signal.emit(folder, value)

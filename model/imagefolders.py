@@ -124,6 +124,14 @@ def import_images(sources: Sequence[str | os.PathLike], sample_set: SampleSet,
     return ImportReport(dict(sorted(added.items())), loaded.skipped, loaded.damaged)
 
 
+def add_loaded(sample_set: SampleSet, loaded: LoadedImages) -> ImportReport:
+    """Add images read by :func:`load_images` (e.g. in a background thread) to
+    ``sample_set`` in one write; the report of an import."""
+    sample_set.add_rows(loaded.rows)
+    return ImportReport(dict(sorted(Counter(loaded.labels).items())), loaded.skipped,
+                        loaded.damaged)
+
+
 def load_dataset(path: str | os.PathLike) -> LoadedImages:
     """Training or test data: an image folder (see :func:`load_images`) or a sample-set file."""
     path = Path(path)

@@ -79,7 +79,11 @@ def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, me
     (root / "a" / "junk.png").write_bytes(b"nope")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *a, **k: str(root)))
-    window.samples_panel.import_action.trigger()
+    panel = window.samples_panel
+    with qtbot.waitSignal(panel.reader.finished, timeout=10_000):
+        panel.import_action.trigger()
+        assert panel.reader.is_running() and not panel.import_button.isEnabled()
+    assert panel.import_button.isEnabled()
     assert window.store.samples.counts() == {"a": 3, "b": 3}
     assert "junk.png" in messages.texts[-1]
     exported = tmp_path / "out.h5"
@@ -89,6 +93,21 @@ def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, me
     patch_dialog(monkeypatch, "getOpenFileName", exported)
     window.samples_panel.open_action.trigger()
     assert window.store.samples.counts() == {"a": 6, "b": 6}
+
+
+def test_a_folder_still_being_read_when_the_window_closes_is_added(
+        qtbot, make_window, monkeypatch, tmp_path, data_dir):
+    window = make_window()
+    root = tmp_path / "folder"
+    (root / "a").mkdir(parents=True)
+    for i in range(40):
+        render_strokes([Stroke([(40 + 3 * i, 40), (200, 220)], 15)]).save(root / "a" / f"{i}.png")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(root)))
+    window.samples_panel.import_action.trigger()
+    assert window.samples_panel.reader.is_running()
+    assert window.close()
+    assert SampleSet(data_dir / "samples.h5").counts() == {"a": 40}
 
 
 def test_your_own_sample_file_is_neither_exported_onto_nor_opened(
