@@ -116,22 +116,32 @@ class SampleListModel(QAbstractListModel):
         super().__init__(parent)
         self.store = store
         self._thumbnails: dict[int, QPixmap] = {}
+        # The labels as of the last reset: the sort and filter ask for them tens of thousands
+        # of times per change of a large set, and the row count is theirs.
+        self._labels = store.samples.labels()
         store.changed.connect(self._reset)
 
     def _reset(self) -> None:
+        labels, old = self.store.samples.labels(), self._labels
+        if len(labels) > len(old) and labels[:len(old)] == old:  # samples added at the end
+            self.beginInsertRows(NO_PARENT, len(old), len(labels) - 1)
+            self._labels = labels
+            self.endInsertRows()
+            return
         self.beginResetModel()
         self._thumbnails.clear()
+        self._labels = labels
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.store.samples)
+        return 0 if parent.isValid() else len(self._labels)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0):
         if not index.isValid():
             return None
         row = index.row()
         if role in (Qt.ItemDataRole.DisplayRole, LABEL_ROLE):
-            return self.store.samples.sample(row).label
+            return self._labels[row]
         if role == Qt.ItemDataRole.DecorationRole:
             if row not in self._thumbnails:
                 self._thumbnails[row] = ink_pixmap(self.store.samples.sample(row).image)

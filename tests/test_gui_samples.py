@@ -110,6 +110,20 @@ def test_a_folder_still_being_read_when_the_window_closes_is_added(
     assert SampleSet(data_dir / "samples.h5").counts() == {"a": 40}
 
 
+def test_adding_to_a_set_inserts_rows_instead_of_rebuilding_the_list(qtbot, make_window):
+    window = make_window()
+    fill_samples(window, 3)
+    model, proxy = window.samples_panel.model, window.samples_panel.proxy
+    events = []
+    model.modelReset.connect(lambda: events.append("reset"))
+    model.rowsInserted.connect(lambda _parent, first, last: events.append((first, last)))
+    before = proxy.rowCount()
+    window.store.add(render_strokes([Stroke([(60, 60), (200, 220)], 15)]), "new")
+    assert events == [(before, before)] and proxy.rowCount() == before + 1
+    window.store.delete([0])  # anything else rebuilds it
+    assert events[-1] == "reset" and proxy.rowCount() == before
+
+
 def test_your_own_sample_file_is_neither_exported_onto_nor_opened(
         qtbot, make_window, monkeypatch, data_dir, tmp_path, messages):
     window = make_window()
