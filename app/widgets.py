@@ -218,7 +218,9 @@ class FittedLabel(QLabel):
 
 
 class ElidedLabel(QLabel):
-    """One line of plain text ending in "…" when it does not fit; the tooltip holds it all."""
+    """One line of plain text with "…" in the middle when it does not fit, so that long labels
+    that start alike stay apart ("Longest l…el one", "Longest l…el two"); the tooltip holds it
+    all."""
 
     MAX_HINT = 120  # pixels a long text asks for; the bars beside it keep the rest
 
@@ -234,7 +236,7 @@ class ElidedLabel(QLabel):
 
     def shown_text(self) -> str:
         """The text as drawn at the current width (elided or whole)."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle,
                                              self.contentsRect().width())
 
     def sizeHint(self) -> QSize:

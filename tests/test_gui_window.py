@@ -209,16 +209,17 @@ def test_long_labels_are_never_cut_in_the_big_display(qtbot):
     assert panel.best.font().pointSizeF() < big  # smaller, not cut
 
 
-def test_long_labels_in_the_top_five_end_in_an_ellipsis(qtbot):
+def test_long_labels_in_the_top_five_are_cut_in_the_middle_and_stay_apart(qtbot):
     panel = shown(qtbot, PredictionPanel(), PANEL_WIDTH)
-    long_label = "a label far too long for the column"
-    panel.show_recognition(Recognition([("7", 0.6), (long_label, 0.3), ("1", 0.1)],
+    long_label, other = "a label far too long for the column", "a label far too long, other"
+    panel.show_recognition(Recognition([("7", 0.6), (long_label, 0.3), (other, 0.1)],
                                        np.zeros((28, 28), np.float32)))
     QApplication.processEvents()
-    (first, _, _), (second, bar, _), _ = panel.rows[:3]
+    (first, _, _), (second, bar, _), (third, _, _) = panel.rows[:3]
     assert first.shown_text() == "7"
-    assert second.shown_text().endswith("…") and long_label.startswith(
-        second.shown_text()[:-1])
+    start, end = second.shown_text().split("…")
+    assert long_label.startswith(start) and long_label.endswith(end) and start and end
+    assert second.shown_text() != third.shown_text()
     assert long_label in second.toolTip()
     assert bar.width() >= 40  # the bar keeps room beside the name
 
