@@ -38,6 +38,7 @@ WRONG = np.array([217, 83, 79])  # red: confusions
 WHITE = np.array([255, 255, 255])
 THUMBNAIL = 56
 HEADER_PADDING = 12  # pixels around a column's label
+HEADER_CHARS = 10  # a column is at most about this many characters wide; longer labels are cut
 MIN_CELL = 18
 ENLARGED = 4  # the mistake dialog shows the 64x64 sample this many times larger
 
@@ -116,6 +117,7 @@ class ConfusionView(QWidget):
         for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # fit while it can
             header.setMinimumSectionSize(MIN_CELL)
+            header.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the tooltip has it all
         self.table.horizontalHeader().setToolTip("predicted label")
         self.table.verticalHeader().setToolTip("true label")
         layout = QVBoxLayout(self)
@@ -129,13 +131,17 @@ class ConfusionView(QWidget):
 
     def set_evaluation(self, evaluation: Evaluation | None) -> None:
         self.model.set_evaluation(evaluation)
-        # Columns as wide as their longest label ("triangle"): the table scrolls rather than
-        # cutting a label short.
+        # Columns as wide as their longest label ("triangle"), up to HEADER_CHARS characters:
+        # the table scrolls rather than cutting a word short, and a longer label is cut in
+        # the middle rather than making every column as wide as itself.
         header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
         labels = evaluation.classes if evaluation is not None else []
-        widest = max((header.fontMetrics().horizontalAdvance(label) for label in labels),
-                     default=0)
+        widest = max((metrics.horizontalAdvance(label) for label in labels), default=0)
+        widest = min(widest, metrics.averageCharWidth() * HEADER_CHARS)
         header.setMinimumSectionSize(max(MIN_CELL, widest + HEADER_PADDING))
+        self.table.verticalHeader().setMaximumWidth(
+            metrics.averageCharWidth() * HEADER_CHARS + HEADER_PADDING)
         if evaluation is None:
             self.caption.setText("No samples were held out for validation (Auto holds some out "
                                  f"from {MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure "

@@ -285,7 +285,7 @@ def test_the_chart_legend_wraps_rather_than_cutting_names(qtbot):
 
 
 def test_confusion_headers_show_whole_labels(qtbot):
-    from app.results import ConfusionView
+    from app.results import HEADER_CHARS, HEADER_PADDING, ConfusionView
     from model.evaluation import Evaluation
 
     view = shown(qtbot, ConfusionView(), 240, 300)
@@ -297,6 +297,15 @@ def test_confusion_headers_show_whole_labels(qtbot):
     header = view.table.horizontalHeader()
     for column, label in enumerate(classes):
         assert header.sectionSize(column) > header.fontMetrics().horizontalAdvance(label)
+    long = ["a label of twenty-five ch", "another label of 25 chars"]  # cut, not a column each
+    view.set_evaluation(Evaluation(accuracy=0.5, n=2, per_class=dict.fromkeys(long, 0.5),
+                                   confusion=np.eye(2, dtype=np.int64), classes=long,
+                                   unknown_labels=[], known_rate=1.0, known_right=0.5))
+    QApplication.processEvents()
+    cap = header.fontMetrics().averageCharWidth() * HEADER_CHARS + HEADER_PADDING
+    assert header.sectionSize(0) <= cap and view.table.verticalHeader().width() <= cap
+    assert "twenty-five" in view.model.headerData(0, Qt.Orientation.Horizontal,
+                                                  Qt.ItemDataRole.ToolTipRole)
 
 
 def test_the_first_status_message_is_whole(qtbot, make_window, tiny_model_path):
