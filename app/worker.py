@@ -9,6 +9,7 @@ reads an image folder the same way, for the samples panel to add in one write.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,12 +58,23 @@ class FinishedRun:
         return self.job.keep_best and self.outcome.new_epochs > 0
 
 
+def attempt(work: Callable[[], object], expected: type[Exception], what: str) -> object:
+    """``work()``, or a line saying why it failed: the message of an ``expected`` error, or
+    for anything else (then logged in full) that ``what`` stopped unexpectedly."""
+    try:
+        return work()
+    except expected as exc:
+        return first_line(exc)
+    except Exception as exc:  # anything else still ends the work with a message
+        log.exception("%s failed", what)
+        return f"{what} stopped unexpectedly: {first_line(exc)}"
+
+
 class TrainingWorker(QObject):
     """Runs one job when its thread starts; reports through signals."""
 
     progressed = Signal(object)  # Progress
-    finished = Signal(object)  # FinishedRun
-    failed = Signal(str)
+    done = Signal(object)  # FinishedRun, or a str saying why not
 
     def __init__(self, job: TrainingJob):
         super().__init__()
@@ -72,18 +84,10 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        try:
-            job = self.job
-            outcome = fit_and_validate(job.images, job.labels, job.settings, job.config,
-                                       init=job.init, name=job.name, progress=self._report,
-                                       cancel=self.cancel_token)
-        except TrainingError as exc:
-            self.failed.emit(first_line(exc))
-        except Exception as exc:  # anything else still ends the run with a message
-            log.exception("training failed")
-            self.failed.emit(f"training stopped unexpectedly: {first_line(exc)}")
-        else:
-            self.finished.emit(FinishedRun(self.job, outcome))
+        job = self.job
+        self.done.emit(attempt(lambda: FinishedRun(job, fit_and_validate(
+            job.images, job.labels, job.settings, job.config, init=job.init, name=job.name,
+            progress=self._report, cancel=self.cancel_token)), TrainingError, "training"))
 
     def _report(self, progress: Progress) -> None:
         now = time.monotonic()
@@ -92,7 +96,61 @@ class TrainingWorker(QObject):
             self.progressed.emit(progress)
 
 
-class TrainingRunner(QObject):
+class _ThreadOwner(QObject):
+    """Runs one worker at a time in a QThread of its own; the worker's result is kept and
+    delivered (:meth:`_deliver`) in the GUI thread once the thread has ended.
+
+    Signals: runningChanged(bool); is_running() is False from the moment it says False.
+    """
+
+    runningChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: QObject | None = None
+        self._result: object = None
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def _start(self, worker: QObject) -> None:
+        """Run ``worker.run`` in a new thread; the worker reports through ``_keep_result``."""
+        if self.is_running():
+            raise RuntimeError(f"{type(self).__name__} is already at work")
+        thread = QThread(self)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        thread.finished.connect(self._thread_done)
+        self._thread, self._worker, self._result = thread, worker, None
+        thread.start()
+        self.runningChanged.emit(True)
+
+    @Slot(object)
+    def _keep_result(self, result: object) -> None:
+        if self._thread is not None:  # else the work was stopped and its result is dropped
+            self._result = result
+            self._thread.quit()
+
+    @Slot()
+    def _thread_done(self) -> None:
+        """The thread has ended: now tell the window."""
+        if self._thread is None:
+            return
+        self._thread.wait()  # returns at once: the thread has finished
+        self._thread.deleteLater()
+        # The worker (owned by Python) is freed with its last reference, here in the GUI thread.
+        worker, result = self._worker, self._result
+        self._thread, self._worker, self._result = None, None, None
+        self.runningChanged.emit(False)
+        if result is not None:
+            self._deliver(worker, result)
+
+    def _deliver(self, worker: QObject, result: object) -> None:
+        raise NotImplementedError
+
+
+class TrainingRunner(_ThreadOwner):
     """Starts training jobs in a background thread, one at a time.
 
     Signals
@@ -107,30 +165,12 @@ class TrainingRunner(QObject):
     progressed = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
-    runningChanged = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
-        self._result: FinishedRun | str | None = None
-
-    def is_running(self) -> bool:
-        return self._thread is not None
 
     def start(self, job: TrainingJob) -> None:
-        if self.is_running():
-            raise RuntimeError("a training run is already going on")
-        thread, worker = QThread(self), TrainingWorker(job)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+        worker = TrainingWorker(job)
         worker.progressed.connect(self.progressed)
-        worker.finished.connect(self._keep_result)
-        worker.failed.connect(self._keep_result)
-        thread.finished.connect(self._thread_done)
-        self._thread, self._worker, self._result = thread, worker, None
-        thread.start()
-        self.runningChanged.emit(True)
+        worker.done.connect(self._keep_result)
+        self._start(worker)
 
     def cancel(self) -> None:
         """Ask the run to stop; it does so before its next batch."""
@@ -144,35 +184,20 @@ class TrainingRunner(QObject):
             self.cancel()
             thread.quit()
             thread.wait()
+            self._result = None
             self._thread_done()
 
-    @Slot(object)
-    def _keep_result(self, result: FinishedRun | str) -> None:
-        if self._thread is not None:  # else stop() has ended the run and drops its result
-            self._result = result
-            self._thread.quit()
-
-    @Slot()
-    def _thread_done(self) -> None:
-        """The thread has ended: now tell the window (is_running() is False from here on)."""
-        if self._thread is None:
-            return
-        self._thread.wait()  # returns at once: the thread has finished
-        self._thread.deleteLater()
-        # The worker (owned by Python) is freed with its last reference, here in the GUI thread.
-        result, self._thread, self._worker, self._result = self._result, None, None, None
-        self.runningChanged.emit(False)
+    def _deliver(self, worker: QObject, result: object) -> None:
         if isinstance(result, FinishedRun):
             self.finished.emit(result)
-        elif result is not None:
+        else:
             self.failed.emit(result)
 
 
 class _ReadWorker(QObject):
     """Reads one folder into working images when its thread starts."""
 
-    finished = Signal(object)  # LoadedImages
-    failed = Signal(str)
+    done = Signal(object)  # LoadedImages, or a str saying why not
 
     def __init__(self, folder: str):
         super().__init__()
@@ -180,18 +205,11 @@ class _ReadWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        try:
-            loaded = load_images([self.folder])
-        except SampleSetError as exc:
-            self.failed.emit(first_line(exc))
-        except Exception as exc:  # anything else still ends the read with a message
-            log.exception("reading an image folder failed")
-            self.failed.emit(f"reading the folder stopped unexpectedly: {first_line(exc)}")
-        else:
-            self.finished.emit(loaded)
+        self.done.emit(attempt(lambda: load_images([self.folder]), SampleSetError,
+                               "reading the folder"))
 
 
-class FolderReader(QObject):
+class FolderReader(_ThreadOwner):
     """Reads image folders in a background thread, one at a time.
 
     Signals
@@ -203,29 +221,11 @@ class FolderReader(QObject):
 
     finished = Signal(str, object)
     failed = Signal(str, str)
-    runningChanged = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: _ReadWorker | None = None
-        self._result: tuple[Signal, object] | None = None
-
-    def is_running(self) -> bool:
-        return self._thread is not None
 
     def start(self, folder: str) -> None:
-        if self.is_running():
-            raise RuntimeError("a folder is already being read")
-        thread, worker = QThread(self), _ReadWorker(folder)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(self._keep_loaded)
-        worker.failed.connect(self._keep_failure)
-        thread.finished.connect(self._thread_done)
-        self._thread, self._worker, self._result = thread, worker, None
-        thread.start()
-        self.runningChanged.emit(True)
+        worker = _ReadWorker(folder)
+        worker.done.connect(self._keep_result)
+        self._start(worker)
 
     def finish(self) -> None:
         """Let a read in progress end and deliver its result now (when the window closes)."""
@@ -236,28 +236,8 @@ class FolderReader(QObject):
             self._thread.quit()
             self._thread_done()
 
-    @Slot(object)
-    def _keep_loaded(self, loaded: object) -> None:
-        self._keep(self.finished, loaded)
-
-    @Slot(str)
-    def _keep_failure(self, message: str) -> None:
-        self._keep(self.failed, message)
-
-    def _keep(self, signal: Signal, value: object) -> None:
-        if self._thread is not None:
-            self._result = (signal, value)
-            self._thread.quit()
-
-    @Slot()
-    def _thread_done(self) -> None:
-        if self._thread is None:
-            return
-        self._thread.wait()
-        self._thread.deleteLater()
-        folder, result = self._worker.folder, self._result
-        self._thread, self._worker, self._result = None, None, None
-        self.runningChanged.emit(False)
-        if result is not None:
-            signal, value = result
-            signal.emit(folder, value)
+    def _deliver(self, worker: QObject, result: object) -> None:
+        if isinstance(result, str):
+            self.failed.emit(worker.folder, result)
+        else:
+            self.finished.emit(worker.folder, result)

@@ -137,3 +137,18 @@ def test_a_busy_sample_file_is_not_shown_as_a_bad_label(qtbot, window, monkeypat
     window.label_edit.setText("a\u202e")
     window.add_button.click()
     assert "border" in window.label_edit.styleSheet()  # this one is not
+
+
+def test_background_work_ends_with_its_result_or_one_line_saying_why_not(caplog):
+    from app.worker import attempt
+    from model.errors import TrainingError
+
+    def fails(error):
+        raise error
+
+    assert attempt(lambda: 5, TrainingError, "training") == 5
+    assert attempt(lambda: fails(TrainingError("too few samples\ndetail")), TrainingError,
+                   "training") == "too few samples"
+    assert attempt(lambda: 1 / 0, TrainingError, "reading the folder") == (
+        "reading the folder stopped unexpectedly: division by zero")
+    assert "ZeroDivisionError" in caplog.text  # logged in full

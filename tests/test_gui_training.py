@@ -275,7 +275,7 @@ def test_worker_throttles_progress_but_reports_every_epoch(qtbot):
     worker = TrainingWorker(job)
     reports, outcomes = [], []
     worker.progressed.connect(reports.append)
-    worker.finished.connect(outcomes.append)
+    worker.done.connect(outcomes.append)
     worker.run()  # in this thread: signals arrive directly
     (run,) = outcomes
     assert run.job is job and run.kept
