@@ -289,8 +289,9 @@ class SamplesPanel(QWidget):
         question = message_box(self, QMessageBox.Icon.Question, "Delete samples",
                                f"Delete {plural(len(indices), 'sample')}? This cannot be undone.",
                                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        if question.exec() == QMessageBox.StandardButton.Yes:
-            self._try(lambda: self.store.delete(indices))
+        if (question.exec() == QMessageBox.StandardButton.Yes
+                and self._try(lambda: self.store.delete(indices))):
+            self.message.emit(f"Deleted {plural(len(indices), 'sample')}.")
 
     def relabel_selected(self) -> None:
         indices = self.selected_indices()
@@ -300,8 +301,9 @@ class SamplesPanel(QWidget):
         label, ok = QInputDialog.getText(
             self, "Relabel samples",
             f"New label for the {plural(len(indices), 'selected sample')}:", text=current)
-        if ok:
-            self._try(lambda: self.store.relabel(indices, label))
+        if ok and self._try(lambda: self.store.relabel(indices, label)):
+            self.message.emit(f"Relabelled {plural(len(indices), 'sample')} as "
+                              f"“{self.store.samples.labels()[indices[0]]}”.")
 
     def import_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import image folder",
@@ -328,8 +330,9 @@ class SamplesPanel(QWidget):
         if report.skipped:
             lines = [f"{Path(path).name}: {reason}" for path, reason in report.skipped[:10]]
             more = len(report.skipped) - len(lines)
+            skipped = plural(len(report.skipped), "file or folder", "files or folders")
             message_box(self, QMessageBox.Icon.Information, "Import", "\n".join(
-                [text, f"Skipped {plural(len(report.skipped), 'file')}:", *lines]
+                [text, f"Skipped {skipped}:", *lines]
                 + ([f"… and {more} more"] if more else []))).exec()
         self.message.emit(text)
 
@@ -363,11 +366,14 @@ class SamplesPanel(QWidget):
         self.places.remember(path, "samples")
         self.message.emit(f"Exported {len(self.store.samples)} samples to {path}.")
 
-    def _try(self, change) -> None:
+    def _try(self, change) -> bool:
+        """Make ``change``; False after saying why it could not be made."""
         try:
             change()
         except SampleSetError as exc:  # a bad label, or the file cannot be written
             show_error(self, "Samples", first_line(exc))
+            return False
+        return True
 
     def _refresh(self) -> None:
         counts = self.store.samples.counts()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QFont,
     QFontMetrics,
@@ -13,12 +13,14 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QValidator,
 )
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
-LABEL_TIP = ("The character the drawing shows: any text up to 32 characters. Enter adds the "
-             "drawing as a sample.")
-LABEL_MAX_LENGTH = 32
+from model.labels import MAX_LABEL_LENGTH
+
+LABEL_TIP = (f"The character the drawing shows: any text up to {MAX_LABEL_LENGTH} characters. "
+             "Enter adds the drawing as a sample.")
 PROBLEM_BORDER = "border: 1px solid #d93025;"
 
 
@@ -97,6 +99,19 @@ class SquareColumn(QWidget):
             top += height + self.SPACING
 
 
+class _AtMost(QValidator):
+    """Accepts text of at most ``n`` characters (code points: an emoji is one, as labels count
+    it, where QLineEdit's own limit counts UTF-16 units and takes it for two)."""
+
+    def __init__(self, n: int, parent: QObject | None = None):
+        super().__init__(parent)
+        self.n = n
+
+    def validate(self, text: str, pos: int) -> QValidator.State:
+        return (QValidator.State.Acceptable if len(text) <= self.n
+                else QValidator.State.Invalid)
+
+
 class LabelField(QLineEdit):
     """The label of the next sample. Esc leaves the field (signal ``left``), and Ctrl+Z with no
     typing to undo undoes a stroke.
@@ -109,7 +124,7 @@ class LabelField(QLineEdit):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setPlaceholderText("Label, e.g. a")
-        self.setMaxLength(LABEL_MAX_LENGTH)
+        self.setValidator(_AtMost(MAX_LABEL_LENGTH, self))
         self.setClearButtonEnabled(True)
         self.flag("")
         self.textChanged.connect(lambda: self.flag(""))

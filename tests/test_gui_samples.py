@@ -48,6 +48,16 @@ def test_a_damaged_sample_file_is_kept_aside(qtbot, make_window, data_dir, messa
     assert SampleSet(data_dir / "samples.h5").counts() == {"-": 1, "o": 1, "|": 1}
 
 
+def test_the_label_field_takes_as_many_characters_as_a_label_emoji_too(qtbot, window):
+    from model.labels import MAX_LABEL_LENGTH
+
+    field = window.label_edit
+    field.insert("🙂" * MAX_LABEL_LENGTH)  # two UTF-16 units each, one character
+    assert field.text() == "🙂" * MAX_LABEL_LENGTH
+    field.insert("x")
+    assert len(field.text()) == MAX_LABEL_LENGTH
+
+
 def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, messages):
     window = make_window()
     fill_samples(window, 2)
@@ -58,6 +68,7 @@ def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, me
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("0", True)))
     panel.relabel_button.click()
     assert window.store.samples.counts() == {"-": 2, "0": 2, "|": 2}
+    assert window.statusBar().currentMessage() == "Relabelled 2 samples as “0”."
     assert panel.filter.currentText().startswith("All labels")  # "o" is gone
 
     panel.filter.setCurrentIndex(panel.filter.findData("|"))
@@ -65,6 +76,7 @@ def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, me
     messages.answer = QMessageBox.StandardButton.Yes
     QTest.keyClick(panel.view, Qt.Key.Key_Delete)
     assert window.store.samples.counts() == {"-": 2, "0": 2}
+    assert window.statusBar().currentMessage() == "Deleted 2 samples."
     assert not window.canvas.drawing.can_undo()  # Delete did not reach the canvas
 
 

@@ -16,7 +16,8 @@ import model.builtin
 from app.actions import plain_action_text
 from app.mainwindow import CANVAS_MIN_SIDE, DOCK_WIDTH
 from app.prediction import PANEL_WIDTH, PredictionPanel
-from app.widgets import LABEL_MAX_LENGTH, FittedLabel
+from app.widgets import FittedLabel
+from model.labels import MAX_LABEL_LENGTH
 from model.recognition import Recognition
 from tests.gui_helpers import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
 
@@ -197,7 +198,7 @@ def fits(label: QLabel, text: str) -> bool:
 def test_long_labels_are_never_cut_in_the_big_display(qtbot):
     panel = shown(qtbot, PredictionPanel(), PANEL_WIDTH)
     seen = np.zeros((28, 28), np.float32)
-    for label in ("7", "triangle", "Rumpelstilzchen", "x" * LABEL_MAX_LENGTH):
+    for label in ("7", "triangle", "Rumpelstilzchen", "x" * MAX_LABEL_LENGTH):
         panel.show_recognition(Recognition([(label, 0.9)], seen))
         QApplication.processEvents()
         assert panel.best.fitted_text() == label
