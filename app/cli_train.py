@@ -45,7 +45,7 @@ from .cli_common import (
     skipped_note,
 )
 from .exits import EXIT_CANCELLED, INTERRUPTED
-from .text import one_line, plural, time_left
+from .text import TimeLeft, one_line, plural
 
 
 def add_import(commands) -> None:
@@ -304,16 +304,17 @@ class ProgressPrinter:
 
     def __init__(self, stream: TextIO, live: bool):
         self.stream, self.live = stream, live
-        self.start = time.perf_counter()
+        self._time_left = TimeLeft()
         self._shown = 0.0
         self._width = 0
         self._unshown: str | None = None  # the latest epoch's line, when it was not printed
 
     def __call__(self, p: Progress) -> None:
         now = time.perf_counter()
+        left = self._time_left(now, p.fraction)
         if not p.epoch_done and (not self.live or now - self._shown < 1 / self.REFRESH):
             return
-        line = self.format(p, now - self.start)
+        line = self.format(p, left)
         if self.live:
             self._write("\r" + line.ljust(self._width) + ("\n" if p.epoch_done else ""))
             self._width = 0 if p.epoch_done else len(line)
@@ -338,7 +339,7 @@ class ProgressPrinter:
         self.stream.flush()
         self._unshown = None
 
-    def format(self, p: Progress, elapsed: float) -> str:
+    def format(self, p: Progress, left: str) -> str:
         parts = [f"epoch {p.epoch}/{p.epochs}"]
         if not p.epoch_done:
             filled = int(self.BAR * p.batch / p.batches)
@@ -346,5 +347,5 @@ class ProgressPrinter:
         parts += [f"loss {p.loss:.4f}", f"acc {p.accuracy:.1%}"]
         if p.val_accuracy is not None:
             parts.append(f"val acc {p.val_accuracy:.1%}")
-        parts += [f"{p.samples_per_second:.0f} samples/s", time_left(elapsed, p.fraction)]
+        parts += [f"{p.samples_per_second:.0f} samples/s", left]
         return "  ".join(part for part in parts if part)

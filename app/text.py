@@ -22,12 +22,26 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def time_left(elapsed: float, fraction: float) -> str:
-    """"at most 2 min 05 s left" after ``elapsed`` seconds for ``fraction`` of a training run's
-    planned work ("" before any): early stopping or a time limit may end it sooner."""
-    if fraction <= 0:
-        return ""
-    return f"at most {duration(elapsed * (1 - fraction) / fraction)} left"
+class TimeLeft:
+    """How long a training run may still take: "at most 2 min 05 s left" (early stopping or a
+    time limit may end it sooner), at the rate since the first progress report, so that
+    preparing the samples before it does not count; "" until :data:`MIN_BASIS` seconds of
+    that rate are known. Call it with the time and the share of the run done at every report.
+    """
+
+    MIN_BASIS = 0.5
+
+    def __init__(self) -> None:
+        self._origin: tuple[float, float] | None = None
+
+    def __call__(self, now: float, fraction: float) -> str:
+        if self._origin is None:
+            self._origin = (now, fraction)
+        start, done_before = self._origin
+        seconds, done = now - start, fraction - done_before
+        if seconds < self.MIN_BASIS or done <= 0:
+            return ""
+        return f"at most {duration(seconds / done * (1 - fraction))} left"
 
 
 def percent(share: float, decimals: int = 0) -> str:

@@ -18,7 +18,7 @@ from model.progress import History, Progress
 from model.validation import accuracy_text
 
 from .results import ConfusionView, MistakesView
-from .text import duration, plural, time_left
+from .text import TimeLeft, duration, plural
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
 from .widgets import plain_label
@@ -106,6 +106,7 @@ class TrainingPanel(QWidget):
     def start_run(self, history: History, epochs: int) -> None:
         """A run of ``epochs`` epochs starts on top of ``history`` (empty for a new model)."""
         self._started = time.monotonic()
+        self._time_left = TimeLeft()
         self._epochs_before = len(history)
         self.chart.show_history(history, epochs)
         self.progress.setValue(0)
@@ -115,7 +116,7 @@ class TrainingPanel(QWidget):
     def show_progress(self, progress: Progress) -> None:
         fraction = progress.fraction
         self.progress.setValue(round(fraction * PROGRESS_STEPS))
-        left = time_left(time.monotonic() - self._started, fraction)
+        left = self._time_left(time.monotonic(), fraction)
         self.status.setText(f"Epoch {progress.epoch} of {progress.epochs} · loss "
                             f"{progress.loss:.3f} · accuracy {progress.accuracy:.1%}"
                             + (f" · {left}" if left else ""))

@@ -140,7 +140,26 @@ def test_progress_in_a_log_is_a_line_every_few_seconds_and_the_last(tmp, folder)
     assert 2 <= len(progress) <= 3, result.stderr  # 3 s at most: the first, maybe one more
     assert progress[0].startswith("epoch 1/300  ")
     assert progress[-1].startswith(f"epoch {epochs}/300  ")
-    assert all(" left" in line and "at most " in line for line in progress)
+    assert all("at most " in line for line in progress if line.endswith(" left"))
+
+
+def test_progress_says_how_long_the_run_may_still_take_at_most(monkeypatch):
+    import io
+
+    from app.cli_train import ProgressPrinter
+    from model.progress import Progress
+
+    now = [50.0]
+    monkeypatch.setattr("app.cli_train.time.perf_counter", lambda: now[0])
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream, live=False)
+    for seconds, epoch in ((60.0, 1), (90.0, 4)):  # 10 s of preparing, then 3 epochs in 30 s
+        now[0] = seconds
+        printer(Progress(epoch=epoch, epochs=10, batch=5, batches=5, loss=0.5, accuracy=0.9,
+                         samples_per_second=100.0, epoch_done=True))
+    printer.finish()
+    first, last = stream.getvalue().splitlines()
+    assert "left" not in first and last.endswith("at most 1 min 00 s left")
 
 
 def test_train_without_hidden_layers_as_the_help_says(tmp, folder):
