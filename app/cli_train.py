@@ -45,7 +45,7 @@ from .cli_common import (
     skipped_note,
 )
 from .exits import EXIT_CANCELLED, INTERRUPTED
-from .text import TimeLeft, one_line, plural
+from .text import TimeLeft, one_line, plural, sizes_text
 
 
 def add_import(commands) -> None:
@@ -99,17 +99,17 @@ def add_train(commands) -> None:
     arch = p.add_argument_group("network (not with --init, which keeps the model's)")
     arch.add_argument("--type", choices=list(NETWORK_TYPES),
                       help=f"network type (default {defaults.network_type})")
+    dense, after_conv, recurrent = (sizes_text(dataclasses.replace(defaults, **kind).hidden_sizes)
+                                    for kind in ({"conv": ()}, {"conv": (1,)},
+                                                 {"network_type": "recurrent"}))
     arch.add_argument("--hidden", type=_sizes, metavar="N[,N...]",
                       help="hidden layer sizes; '' for none, a single-layer network (static "
-                      "only: a recurrent network has one; default "
-                      f"{_listed(dataclasses.replace(defaults, conv=()).hidden_sizes)} for "
-                      f"static, {_listed(dataclasses.replace(defaults, conv=(1,)).hidden_sizes)} "
-                      "after conv blocks, " + _listed(dataclasses.replace(
-                          defaults, network_type="recurrent").hidden_sizes) + " for recurrent)")
+                      f"only: a recurrent network has one; default {dense} for static, "
+                      f"{after_conv} after conv blocks, {recurrent} for recurrent)")
     arch.add_argument("--conv", type=_sizes, metavar="C[,C...]",
                       help="static: conv blocks before the hidden layers, one per number (3x3 "
                       "'same' conv with C channels, ReLU, 2x2 max-pool); '' for none (default "
-                      + (_listed(defaults.conv_blocks) or "none") + f"). {CONV_ADVICE}")
+                      + (sizes_text(defaults.conv_blocks) or "none") + f"). {CONV_ADVICE}")
     arch.add_argument("--activation", choices=list(ACTIVATIONS),
                       help=f"hidden nonlinearity (default {_per_type(DEFAULT_ACTIVATIONS.get)})")
     arch.add_argument("--max-iter", type=int, metavar="N",
@@ -251,11 +251,6 @@ def _model_name(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"a model name cannot hold control characters or line breaks, got {text!r}")
     return text
-
-
-def _listed(sizes: tuple[int, ...]) -> str:
-    """(512, 256) -> "512,256", as the options take them."""
-    return ",".join(map(str, sizes))
 
 
 def _sizes(text: str) -> tuple[int, ...]:

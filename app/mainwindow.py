@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from model.classifier import Classifier
 from model.errors import first_line
 from model.fit import forgetting_note, forgotten_labels
-from model.labels import LabelError, validate_label
+from model.labels import LabelError
 from model.preprocess import EmptyGlyphError
 from model.progress import History
 from model.samples import SampleSetError
@@ -293,12 +293,11 @@ class MainWindow(QMainWindow):
             self.status("Draw a character first, then add it as a sample.")
             return
         try:
-            validate_label(label)
             self.store.add(image, label)
         except EmptyGlyphError:
             self.status("The drawing is blank: there is nothing to add.")
             return
-        except LabelError as exc:
+        except LabelError as exc:  # the sample set's SampleLabelError
             self.label_edit.flag(first_line(exc))
             self.status(f"Not added: {first_line(exc)}.")
             return

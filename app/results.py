@@ -137,11 +137,10 @@ class ConfusionView(QWidget):
         header = self.table.horizontalHeader()
         metrics = header.fontMetrics()
         labels = evaluation.classes if evaluation is not None else []
+        cap = metrics.averageCharWidth() * HEADER_CHARS
         widest = max((metrics.horizontalAdvance(label) for label in labels), default=0)
-        widest = min(widest, metrics.averageCharWidth() * HEADER_CHARS)
-        header.setMinimumSectionSize(max(MIN_CELL, widest + HEADER_PADDING))
-        self.table.verticalHeader().setMaximumWidth(
-            metrics.averageCharWidth() * HEADER_CHARS + HEADER_PADDING)
+        header.setMinimumSectionSize(max(MIN_CELL, min(widest, cap) + HEADER_PADDING))
+        self.table.verticalHeader().setMaximumWidth(cap + HEADER_PADDING)
         if evaluation is None:
             self.caption.setText("No samples were held out for validation (Auto holds some out "
                                  f"from {MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure "

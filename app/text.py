@@ -44,6 +44,11 @@ class TimeLeft:
         return f"at most {duration(seconds / done * (1 - fraction))} left"
 
 
+def sizes_text(sizes: tuple[int, ...]) -> str:
+    """Layer sizes as the options and the training form take them: (512, 256) -> "512,256"."""
+    return ",".join(map(str, sizes))
+
+
 def percent(share: float, decimals: int = 0) -> str:
     """``share`` (0-1) as a percentage rounded down, so that nothing short of certain reads
     100%: 0.9996 is "99%" or, with one decimal, "99.9%"."""

@@ -24,6 +24,7 @@ from model.optim import DEFAULT_LEARNING_RATES, OPTIMIZERS
 from model.train import MIN_EPOCHS, MIN_STEPS, TrainingConfig
 from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT
 
+from .text import sizes_text
 from .widgets import plain_label
 
 # Short enough for the narrow first column; the combo box's tooltip says what each one is.
@@ -76,13 +77,13 @@ class TrainingForm(QWidget):
             "Static: a feed-forward multilayer network trained by backpropagation.\n"
             "Recurrent: hidden units feed back into each other and relax to a fixed point "
             "(Almeida-Pineda recurrent backpropagation).")
-        self.conv = QLineEdit(",".join(map(str, model_defaults.conv_blocks)))
+        self.conv = QLineEdit(sizes_text(model_defaults.conv_blocks))
         self.conv.setPlaceholderText("none")
         self.conv.setToolTip("Static: convolutional blocks before the hidden layers, one per "
                              "number — a 3x3 convolution with that many channels, ReLU and 2x2 "
                              "max-pooling — e.g. 32,64; empty for a dense network.\n"
                              + CONV_ADVICE)
-        self.hidden = QLineEdit(",".join(map(str, model_defaults.hidden_sizes)))
+        self.hidden = QLineEdit(sizes_text(model_defaults.hidden_sizes))
         self.hidden.setToolTip("Widths of the hidden layers, e.g. 256,128 (a recurrent network "
                                "has one hidden layer: give one number)")
         self.activation = QComboBox()
@@ -265,7 +266,7 @@ class TrainingForm(QWidget):
         dense, after_conv = (ModelSettings(conv=conv).hidden_sizes for conv in ((), (1,)))
         old, new = (dense, after_conv) if with_conv else (after_conv, dense)
         if self.network_type.currentData() == "static" and hidden == old:
-            self.hidden.setText(",".join(map(str, new)))
+            self.hidden.setText(sizes_text(new))
 
     def _optimizer_changed(self, name: str) -> None:
         """Swap in the new optimiser's usual learning rate if the field holds the old one's."""

@@ -40,7 +40,8 @@ from .samplefile import (
     write_rows,
 )
 
-__all__ = ["Sample", "SampleRows", "SampleSet", "SampleSetError", "checked_label", "new_rows"]
+__all__ = ["Sample", "SampleLabelError", "SampleRows", "SampleSet", "SampleSetError",
+           "checked_label", "new_rows"]
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,17 @@ class Sample:
     added: str
 
 
+class SampleLabelError(SampleSetError, LabelError):
+    """A sample's label is refused: a SampleSetError that callers can also tell apart as a
+    LabelError (the label is wrong, not the file)."""
+
+
 def checked_label(label: str) -> str:
-    """:func:`model.labels.validate_label`, raising SampleSetError."""
+    """:func:`model.labels.validate_label`, raising SampleLabelError."""
     try:
         return validate_label(label)
     except LabelError as exc:
-        raise SampleSetError(str(exc)) from None
+        raise SampleLabelError(str(exc)) from None
 
 
 def new_rows(images: np.ndarray, labels: Sequence[str], sources: Sequence[str]) -> SampleRows:

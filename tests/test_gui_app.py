@@ -128,7 +128,7 @@ def test_a_busy_sample_file_is_not_shown_as_a_bad_label(qtbot, window, monkeypat
     def busy(*args, **kwargs):
         raise SampleSetError("samples.h5 is being changed by another program (process 42)")
 
-    monkeypatch.setattr(window.store.samples, "add", busy)
+    monkeypatch.setattr(window.store.samples, "add_rows", busy)  # the write; labels come first
     draw_shape(window.canvas, "|")
     window.label_edit.setText("a")
     window.add_button.click()
