@@ -247,7 +247,9 @@ class MainWindow(QMainWindow):
     def _model_changed(self) -> None:
         """The one place that shows which model is current (title, actions, panels)."""
         classifier = self.classifier
-        self.setWindowTitle(f"{classifier.name if classifier else 'No model'}[*] — charrec")
+        name = classifier.name if classifier else "No model"
+        # Qt shows "[*]" as the unsaved-changes mark and "[*][*]" as a literal "[*]"
+        self.setWindowTitle(f"{name.replace('[*]', '[*][*]')}[*] — charrec")
         self.setWindowModified(self.document.has_unsaved_changes())
         self.action_set.save.setEnabled(classifier is not None)
         self.action_set.save_as.setEnabled(classifier is not None)

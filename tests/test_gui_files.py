@@ -123,3 +123,13 @@ def test_a_model_is_never_saved_over_a_sample_set(window, tmp_path):
     with pytest.raises(OSError, match=r"samples\.h5 is a charrec sample set, not a model"):
         window.document.save(samples)
     assert SampleSet(samples).labels() == ["a"]
+
+
+def test_a_model_name_with_the_title_placeholder_shows_as_typed(window, monkeypatch, tmp_path):
+    """Qt reads "[*]" in a window title as the unsaved-changes mark: a model saved as "a[*]b"
+    lost it (title "ab — charrec")."""
+    patch_dialog(monkeypatch, "getSaveFileName", tmp_path / "a[*]b.h5")
+    assert window.files.save_as()
+    assert window.windowHandle().title() == "a[*]b — charrec"
+    window.setWindowModified(True)
+    assert window.windowHandle().title() == "a[*]b* — charrec"
