@@ -3,7 +3,8 @@
 A folder is read as ``ROOT/<label>/<image files>``: the folder name is the label (an optional
 ``ROOT/labels.json`` maps folder names to labels, e.g. ``{"a_upper": "A"}``). Entries whose name
 starts with a dot are hidden and skipped; every file or folder that is skipped is reported with
-the reason.
+the reason. :func:`load_images` reports how many files it has read and can be stopped half-way
+(then it raises :class:`ReadStopped` and returns nothing).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +22,16 @@ from PIL import Image
 
 from .errors import first_line
 from .preprocess import EmptyGlyphError, ImageError, load_image, working_image
+from .progress import CancelToken
 from .samples import SampleRows, SampleSet, SampleSetError, checked_label, new_rows
 
 LABELS_FILE = "labels.json"
 IMPORT_BATCH = 512  # images read, then written, at a time: Ctrl+C keeps the batches written
 HIDDEN = "hidden (the name starts with a dot)"
+
+
+class ReadStopped(Exception):
+    """:func:`load_images` was cancelled before it had read every file."""
 
 
 @dataclass
@@ -78,7 +84,9 @@ def read_image(path: str | os.PathLike) -> tuple[Image.Image, str | None]:
     return image, (" ".join(str(caught[0].message).split()) if caught else None)
 
 
-def load_images(sources: Sequence[str | os.PathLike], label: str | None = None) -> LoadedImages:
+def load_images(sources: Sequence[str | os.PathLike], label: str | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: CancelToken | None = None) -> LoadedImages:
     """Read image folders and files into working images and labels.
 
     Parameters
@@ -88,6 +96,11 @@ def load_images(sources: Sequence[str | os.PathLike], label: str | None = None) 
     label : str, optional
         Label of the single image files, and of image files lying directly in a ``ROOT``;
         without it such files are skipped.
+    progress : callable, optional
+        Called as ``progress(done, total)`` with the number of image files read so far and
+        the number to read: once the folders are listed (``done`` 0), then after every file.
+    cancel : CancelToken, optional
+        Checked before every file and at the end; once it is cancelled the reading stops.
 
     Returns
     -------
@@ -98,10 +111,19 @@ def load_images(sources: Sequence[str | os.PathLike], label: str | None = None) 
     ------
     SampleSetError
         A source does not exist, ``label`` is invalid, or a labels.json cannot be read.
+    ReadStopped
+        ``cancel`` was cancelled before the reading ended; what was read is dropped.
     """
     loaded = LoadedImages(SampleRows())
     found = _find(sources, label, loaded.skipped)
-    loaded.rows.extend(_read(found, loaded))
+
+    def checkpoint(done: int) -> None:
+        if progress is not None:
+            progress(done, len(found))
+        if cancel is not None and cancel.cancelled:
+            raise ReadStopped(f"stopped after reading {done} of {len(found)} files")
+
+    loaded.rows.extend(_read(found, loaded, checkpoint))
     return loaded
 
 
@@ -163,10 +185,14 @@ def _find(sources: Sequence[str | os.PathLike], label: str | None,
     return labelled
 
 
-def _read(found: Sequence[tuple[Path, str]], loaded: LoadedImages) -> SampleRows:
-    """Working images of ``found``; unreadable and blank files go to ``loaded.skipped``."""
+def _read(found: Sequence[tuple[Path, str]], loaded: LoadedImages,
+          checkpoint: Callable[[int], None] | None = None) -> SampleRows:
+    """Working images of ``found``; unreadable and blank files go to ``loaded.skipped``.
+    ``checkpoint(done)`` is called before every file and after the last one."""
     images, labels, paths = [], [], []
-    for path, label in found:
+    for done, (path, label) in enumerate(found):
+        if checkpoint is not None:
+            checkpoint(done)
         try:
             image, warning = read_image(path)
             images.append(working_image(image))
@@ -177,6 +203,8 @@ def _read(found: Sequence[tuple[Path, str]], loaded: LoadedImages) -> SampleRows
             loaded.damaged.append((str(path), warning))
         labels.append(label)
         paths.append(str(path))
+    if checkpoint is not None:
+        checkpoint(len(found))
     return new_rows(np.asarray(images, np.uint8), labels, paths)
 
 
