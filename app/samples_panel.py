@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
+    QLineEdit,
     QListView,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -32,18 +34,22 @@ from PySide6.QtWidgets import (
 
 from model.errors import first_line
 from model.imagefolders import ImportReport, LoadedImages, add_loaded
+from model.labels import MAX_LABEL_LENGTH
 from model.samples import SampleSet, SampleSetError
 
 from .errors import message_box, show_error
 from .places import Places
 from .sample_list import LABEL_ROLE, SampleListModel, SampleListView
 from .text import plural
-from .widgets import plain_label
+from .widgets import _AtMost, plain_label
 from .worker import FolderReader
 
 THUMBNAIL = 56
 ALL_LABELS = None
 SAMPLES_FILTER = "charrec sample sets (*.h5);;All files (*)"
+IMPORT_TEXT = "Import folder…"
+STOP_TEXT = "Stop import"
+IMPORT_STOPPED = "Import stopped; nothing was added."
 
 
 class SampleStore(QObject):
@@ -106,6 +112,10 @@ class SampleStore(QObject):
 class SamplesPanel(QWidget):
     """Browse the samples by label; delete, relabel, import, open and export them.
 
+    A folder is imported in two steps: its images are read in a background thread (with a
+    progress bar and messages; the Import button turns into Stop import meanwhile), then added
+    in one write. A stopped import adds nothing.
+
     Signals
     -------
     message(str)
@@ -165,14 +175,21 @@ class SamplesPanel(QWidget):
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip(self.delete_action.toolTip())
         self.delete_button.clicked.connect(self.delete_selected)
-        self.import_button = QPushButton("Import folder…")
-        self.import_button.setToolTip(self.import_action.toolTip())
-        self.import_button.clicked.connect(self.import_folder)
+        self.import_button = QPushButton(IMPORT_TEXT)
+        self.import_button.clicked.connect(self._import_or_stop)
+        self.import_progress = QProgressBar()
+        self.import_progress.setTextVisible(False)
+        self.import_progress.setFixedHeight(12)
+        self.import_progress.setMaximumWidth(160)
+        self.import_progress.hide()
         self.reader = FolderReader(self)  # folders are read off the GUI thread
+        self.reader.progressed.connect(self._show_progress)
         self.reader.finished.connect(self._folder_read)
         self.reader.failed.connect(lambda _folder, problem: show_error(self, "Cannot import",
                                                                        problem))
+        self.reader.stopped.connect(lambda _folder: self.message.emit(IMPORT_STOPPED))
         self.reader.runningChanged.connect(self._reading_changed)
+        self._reading_folder = ""
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
@@ -181,6 +198,7 @@ class SamplesPanel(QWidget):
         buttons.addWidget(self.relabel_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.import_progress, 1)
         buttons.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -190,6 +208,7 @@ class SamplesPanel(QWidget):
 
         store.changed.connect(self._refresh)
         self._refresh()
+        self._reading_changed(False)
 
     def _action(self, text: str, slot, tip: str) -> QAction:
         action = QAction(text, self)
@@ -218,11 +237,12 @@ class SamplesPanel(QWidget):
         indices = self.selected_indices()
         if not indices:
             return
-        current = self.store.samples.labels()[indices[0]]
-        label, ok = QInputDialog.getText(
-            self, "Relabel samples",
-            f"New label for the {plural(len(indices), 'selected sample')}:", text=current)
-        if ok and self._try(lambda: self.store.relabel(indices, label)):
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Relabel samples")
+        dialog.setLabelText(f"New label for the {plural(len(indices), 'selected sample')}:")
+        dialog.setTextValue(self.store.samples.labels()[indices[0]])
+        dialog.findChild(QLineEdit).setValidator(_AtMost(MAX_LABEL_LENGTH, dialog))
+        if dialog.exec() and self._try(lambda: self.store.relabel(indices, dialog.textValue())):
             self.message.emit(f"Relabelled {plural(len(indices), 'sample')} as "
                               f"“{self.store.samples.labels()[indices[0]]}”.")
 
@@ -233,11 +253,30 @@ class SamplesPanel(QWidget):
             return
         self.places.remember(folder, "import")
         self.reader.start(folder)
+        self._reading_folder = folder
         self.message.emit(f"Reading the images of {folder}…")
 
+    def _import_or_stop(self) -> None:
+        """The Import button: import a folder, or while one is read, stop that."""
+        if self.reader.is_running():
+            self.reader.cancel()
+            self.import_button.setEnabled(False)  # until the reading has stopped
+        else:
+            self.import_folder()
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.import_progress.setRange(0, total)
+        self.import_progress.setValue(done)
+        self.message.emit(f"Reading images… {done:,} of {total:,} from {self._reading_folder}")
+
     def _reading_changed(self, reading: bool) -> None:
-        for control in (self.import_action, self.import_button):
-            control.setEnabled(not reading)
+        self.import_action.setEnabled(not reading)
+        self.import_button.setEnabled(True)
+        self.import_button.setText(STOP_TEXT if reading else IMPORT_TEXT)
+        self.import_button.setToolTip("Stop reading the folder; nothing is added" if reading
+                                      else self.import_action.toolTip())
+        self.import_progress.setRange(0, 0)  # busy until the files are counted
+        self.import_progress.setVisible(reading)
 
     def _folder_read(self, folder: str, loaded: LoadedImages) -> None:
         try:

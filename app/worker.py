@@ -3,11 +3,12 @@
 A thin QObject worker in a QThread runs :func:`model.fit.fit_and_validate` and turns its progress
 callbacks into signals (at most :data:`REPORTS_PER_SECOND` a second, plus every end of epoch);
 :class:`TrainingRunner` owns the thread and is what the window talks to. :class:`FolderReader`
-reads an image folder the same way, for the samples panel to add in one write.
+reads an image folder the same way (progress, cancel), for the samples panel to add in one write.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from model.classifier import Classifier
 from model.errors import TrainingError, first_line
 from model.fit import FitOutcome, ModelSettings, fit_and_validate
-from model.imagefolders import load_images
+from model.imagefolders import LoadedImages, ReadStopped, load_images
 from model.progress import CancelToken, Progress
 from model.samples import SampleSetError
 from model.train import TrainingConfig
@@ -58,6 +59,22 @@ class FinishedRun:
         return self.job.keep_best and self.outcome.new_epochs > 0
 
 
+class _Throttle:
+    """Whether a report may go out now: at most :data:`REPORTS_PER_SECOND` a second, and
+    always when it ``must`` (an end of epoch, the last file), so that fast callbacks do not
+    flood the GUI thread with signals."""
+
+    def __init__(self) -> None:
+        self._last = -math.inf  # the first report goes out
+
+    def __call__(self, must: bool = False) -> bool:
+        now = time.monotonic()
+        if must or now - self._last >= 1 / REPORTS_PER_SECOND:
+            self._last = now
+            return True
+        return False
+
+
 def attempt(work: Callable[[], object], expected: type[Exception], what: str) -> object:
     """``work()``, or a line saying why it failed: the message of an ``expected`` error, or
     for anything else (then logged in full) that ``what`` stopped unexpectedly."""
@@ -80,7 +97,7 @@ class TrainingWorker(QObject):
         super().__init__()
         self.job = job
         self.cancel_token = CancelToken()
-        self._last_report = 0.0
+        self._may_report = _Throttle()
 
     @Slot()
     def run(self) -> None:
@@ -90,9 +107,7 @@ class TrainingWorker(QObject):
             progress=self._report, cancel=self.cancel_token)), TrainingError, "training"))
 
     def _report(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if progress.epoch_done or now - self._last_report >= 1 / REPORTS_PER_SECOND:
-            self._last_report = now
+        if self._may_report(progress.epoch_done):
             self.progressed.emit(progress)
 
 
@@ -113,6 +128,12 @@ class _ThreadOwner(QObject):
 
     def is_running(self) -> bool:
         return self._thread is not None
+
+    def cancel(self) -> None:
+        """Ask the work in progress to stop (training before its next batch, a read before
+        its next file): the worker's ``cancel_token`` is cancelled."""
+        if self._worker is not None:
+            self._worker.cancel_token.cancel()
 
     def _start(self, worker: QObject) -> None:
         """Run ``worker.run`` in a new thread; the worker reports through ``_keep_result``."""
@@ -172,11 +193,6 @@ class TrainingRunner(_ThreadOwner):
         worker.done.connect(self._keep_result)
         self._start(worker)
 
-    def cancel(self) -> None:
-        """Ask the run to stop; it does so before its next batch."""
-        if self._worker is not None:
-            self._worker.cancel_token.cancel()
-
     def stop(self) -> None:
         """Cancel, wait for the thread to end and drop the result (when the window closes)."""
         thread = self._thread
@@ -195,18 +211,31 @@ class TrainingRunner(_ThreadOwner):
 
 
 class _ReadWorker(QObject):
-    """Reads one folder into working images when its thread starts."""
+    """Reads one folder into working images when its thread starts; reports how many files
+    it has read (throttled) and stops when its ``cancel_token`` is cancelled."""
 
-    done = Signal(object)  # LoadedImages, or a str saying why not
+    progressed = Signal(int, int)  # files read, files to read
+    done = Signal(object)  # LoadedImages, ReadStopped, or a str saying why not
 
     def __init__(self, folder: str):
         super().__init__()
         self.folder = folder
+        self.cancel_token = CancelToken()
+        self._may_report = _Throttle()
 
     @Slot()
     def run(self) -> None:
-        self.done.emit(attempt(lambda: load_images([self.folder]), SampleSetError,
-                               "reading the folder"))
+        self.done.emit(attempt(self._read, SampleSetError, "reading the folder"))
+
+    def _read(self) -> LoadedImages | ReadStopped:
+        try:
+            return load_images([self.folder], progress=self._report, cancel=self.cancel_token)
+        except ReadStopped as stop:
+            return stop
+
+    def _report(self, done: int, total: int) -> None:
+        if self._may_report(done == total):
+            self.progressed.emit(done, total)
 
 
 class FolderReader(_ThreadOwner):
@@ -214,16 +243,24 @@ class FolderReader(_ThreadOwner):
 
     Signals
     -------
-    finished(str folder, LoadedImages), failed(str folder, str message)
-        Delivered in the GUI thread once the thread has ended.
+    progressed(int done, int total)
+        Image files read so far and to read, at most :data:`REPORTS_PER_SECOND` a second
+        and once all are read.
+    finished(str folder, LoadedImages), failed(str folder, str message), stopped(str folder)
+        Delivered in the GUI thread once the thread has ended; ``stopped`` after
+        :meth:`cancel`, nothing read kept (also when the reading had ended, or failed, by
+        then).
     runningChanged(bool)
     """
 
+    progressed = Signal(int, int)
     finished = Signal(str, object)
     failed = Signal(str, str)
+    stopped = Signal(str)
 
     def start(self, folder: str) -> None:
         worker = _ReadWorker(folder)
+        worker.progressed.connect(self.progressed)
         worker.done.connect(self._keep_result)
         self._start(worker)
 
@@ -237,7 +274,9 @@ class FolderReader(_ThreadOwner):
             self._thread_done()
 
     def _deliver(self, worker: QObject, result: object) -> None:
-        if isinstance(result, str):
+        if worker.cancel_token.cancelled:  # a stop asked for is a stop, even when too late
+            self.stopped.emit(worker.folder)
+        elif isinstance(result, str):
             self.failed.emit(worker.folder, result)
         else:
             self.finished.emit(worker.folder, result)

@@ -1,9 +1,10 @@
 """The sample set in the app: adding drawings, a damaged file, relabel, delete, import, export."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
+from model.labels import MAX_LABEL_LENGTH
 from model.samples import SampleSet
 from model.strokes import Stroke, render_strokes
 from tests.gui_helpers import add_drawn_samples, draw_shape, fill_samples, patch_dialog
@@ -48,9 +49,27 @@ def test_a_damaged_sample_file_is_kept_aside(qtbot, make_window, data_dir, messa
     assert SampleSet(data_dir / "samples.h5").counts() == {"-": 1, "o": 1, "|": 1}
 
 
-def test_the_label_field_takes_as_many_characters_as_a_label_emoji_too(qtbot, window):
-    from model.labels import MAX_LABEL_LENGTH
+def relabel_with(panel, *typed: str) -> str:
+    """Click Relabel, type the ``typed`` pieces one after the other over the label in its
+    dialog and press Enter; return what the dialog's field held then."""
+    held = []
 
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        field = dialog.findChild(QLineEdit)
+        field.selectAll()
+        for piece in typed:
+            field.insert(piece)  # not keyClicks: an emoji is one piece, as when pasted
+        held.append(field.text())
+        QTest.keyClick(field, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    panel.relabel_button.click()
+    return held[0]
+
+
+def test_the_label_field_takes_as_many_characters_as_a_label_emoji_too(qtbot, window):
     field = window.label_edit
     field.insert("🙂" * MAX_LABEL_LENGTH)  # two UTF-16 units each, one character
     assert field.text() == "🙂" * MAX_LABEL_LENGTH
@@ -58,15 +77,14 @@ def test_the_label_field_takes_as_many_characters_as_a_label_emoji_too(qtbot, wi
     assert len(field.text()) == MAX_LABEL_LENGTH
 
 
-def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, messages):
+def test_relabel_and_delete_selected_samples(qtbot, make_window, messages):
     window = make_window()
     fill_samples(window, 2)
     panel = window.samples_panel
     panel.filter.setCurrentIndex(panel.filter.findData("o"))
     panel.view.selectAll()
     assert panel.selected_indices() == [4, 5]
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("0", True)))
-    panel.relabel_button.click()
+    assert relabel_with(panel, "0") == "0"
     assert window.store.samples.counts() == {"-": 2, "0": 2, "|": 2}
     assert window.statusBar().currentMessage() == "Relabelled 2 samples as “0”."
     assert panel.filter.currentText().startswith("All labels")  # "o" is gone
@@ -78,6 +96,19 @@ def test_relabel_and_delete_selected_samples(qtbot, make_window, monkeypatch, me
     assert window.store.samples.counts() == {"-": 2, "0": 2}
     assert window.statusBar().currentMessage() == "Deleted 2 samples."
     assert not window.canvas.drawing.can_undo()  # Delete did not reach the canvas
+
+
+def test_the_relabel_dialog_takes_no_more_characters_than_a_label(qtbot, make_window,
+                                                                  messages):
+    window = make_window()
+    fill_samples(window, 1)
+    panel = window.samples_panel
+    panel.filter.setCurrentIndex(panel.filter.findData("o"))
+    panel.view.selectAll()
+    longest = "🙂" * MAX_LABEL_LENGTH  # two UTF-16 units each, one character
+    assert relabel_with(panel, longest, "x") == longest  # the x is refused as it is typed
+    assert window.store.samples.counts() == {"-": 1, longest: 1, "|": 1}
+    assert messages.boxes == []  # nothing was refused when applied
 
 
 def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, messages):
@@ -94,8 +125,9 @@ def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, me
     panel = window.samples_panel
     with qtbot.waitSignal(panel.reader.finished, timeout=10_000):
         panel.import_action.trigger()
-        assert panel.reader.is_running() and not panel.import_button.isEnabled()
-    assert panel.import_button.isEnabled()
+        assert panel.reader.is_running() and not panel.import_action.isEnabled()
+        assert panel.import_button.text() == "Stop import"
+    assert panel.import_action.isEnabled() and panel.import_button.text() == "Import folder…"
     assert window.store.samples.counts() == {"a": 3, "b": 3}
     assert "junk.png" in messages.texts[-1]
     exported = tmp_path / "out.h5"
