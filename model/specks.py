@@ -22,8 +22,10 @@ PIECE_AREA = 2.0
 STRAY_SHARE = 0.15
 # ... and farther than this share of the glyph's size from its heavy pieces are stray marks.
 STRAY_GAP = 0.05
-# ... unless they lie above or below them within this many stroke widths (dots, accents).
+# ... unless they lie above or below them within this many stroke widths or this share of
+# their height, whichever is more (dots, accents; a hand puts the dot of an i well above it).
 DOT_GAP = 2.5
+DOT_SHARE = 0.5
 # A glyph with this many light pieces is dusty: it is median-filtered first.
 DUSTY_PIECES = 3
 
@@ -40,6 +42,24 @@ def _gaps(stats: np.ndarray, box: np.ndarray) -> np.ndarray:
     return np.maximum.reduce([box[0] - stats[:, 2], stats[:, 0] - box[2],
                               box[1] - stats[:, 3], stats[:, 1] - box[3],
                               np.zeros(len(stats), dtype=stats.dtype)])
+
+
+def _dot_places(stats: np.ndarray, box: np.ndarray, gaps: np.ndarray, width: float
+                ) -> np.ndarray:
+    """(n,) bool: whether each (left, top, right, bottom, ...) row of ``stats``, ``gaps``
+    away from the glyph in ``box``, is where a dot or an accent of it can be.
+
+    That is above or below the glyph rather than beside it (its centre farther outside the
+    box's rows than outside its columns: a hand or a slanted typeface shifts the dot of an i or
+    a j sideways) and at most ``DOT_GAP`` stroke widths or ``DOT_SHARE`` of the glyph's height
+    away; or within the box's columns and ``DOT_GAP`` stroke widths.
+    """
+    centre_x, centre_y = (stats[:, 0] + stats[:, 2]) / 2, (stats[:, 1] + stats[:, 3]) / 2
+    beside = np.maximum(np.maximum(box[0] - centre_x, centre_x - box[2]), 0)
+    over = np.maximum(box[1] - centre_y, centre_y - box[3])
+    reach = max(DOT_GAP * width, DOT_SHARE * (box[3] - box[1]))
+    within = (stats[:, 0] >= box[0]) & (stats[:, 2] <= box[2]) & (gaps <= DOT_GAP * width)
+    return ((over > beside) & (gaps <= reach)) | within
 
 
 def _median3(ink: np.ndarray) -> np.ndarray:
@@ -59,8 +79,8 @@ def without_strays(ink: np.ndarray) -> np.ndarray:
         ``ink`` itself if nothing is removed, else a copy with those pieces cleared: pieces
         smaller than :func:`speck_limit`; pieces smaller than ``PIECE_AREA`` stroke widths
         squared, and pieces lighter than ``STRAY_SHARE`` of the heaviest that are more than
-        ``STRAY_GAP`` of the glyph's size away from the heavy ones - except, for both, above
-        or below them within ``DOT_GAP`` stroke widths, as the dot of an i or an accent is.
+        ``STRAY_GAP`` of the glyph's size away from the heavy ones - except, for both, where
+        the dot of an i or an accent is (:func:`_dot_places`).
         The heaviest piece always stays.
     """
     mask = ink > 0
@@ -82,8 +102,7 @@ def without_strays(ink: np.ndarray) -> np.ndarray:
     box = np.array([kept[:, 0].min(), kept[:, 1].min(), kept[:, 2].max(), kept[:, 3].max()])
     gaps = _gaps(stats, box)
     keep |= big & (gaps <= STRAY_GAP * max(box[2] - box[0], box[3] - box[1]))
-    above_or_below = (stats[:, 0] >= box[0]) & (stats[:, 2] <= box[2])
-    keep |= dot_sized & above_or_below & (gaps <= DOT_GAP * width)  # i, j, ä
+    keep |= dot_sized & _dot_places(stats, box, gaps, width)  # i, j, ä
     if keep.all():
         return ink
     out = ink.copy()

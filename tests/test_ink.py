@@ -18,6 +18,7 @@ from model.images import EmptyGlyphError
 from model.ink import TEXTURE_SHARE, to_ink
 from model.modelfile import load_model
 from model.preprocess import normalize_glyph
+from model.specks import without_strays
 from model.strokes import Stroke, render_strokes
 
 SIZE = 400
@@ -144,6 +145,26 @@ def test_a_dot_of_the_pen_is_not_a_speck():
     dot = Stroke(points=np.array([[140, 85], [140.5, 85]], np.float32), width=14)
     with_dot, without = (normalize_glyph(render_strokes(s)) for s in ([stem, dot], [stem]))
     assert with_dot[:6].sum() > 1 and not np.allclose(with_dot, without, atol=0.1)
+
+
+@pytest.mark.parametrize("dot", [(150, 85), (140, 62), (128, 90)],
+                         ids=["shifted along a slant", "high above", "shifted back"])
+def test_a_dot_drawn_off_the_stem_is_kept(dot):
+    """A hand puts the dot of an i sideways or well above the stem (2.6-3.6 stroke widths
+    here): it stays, as long as it is more above the glyph than beside it. It had been cleared
+    unless it lay within the stem's columns and 2.5 stroke widths: the canvas's i read as l."""
+    stem = Stroke(points=np.array([[140, 120], [140, 220]], np.float32), width=14)
+    point = Stroke(points=np.array([dot], np.float32), width=14)
+    ink = to_ink(render_strokes([stem, point]))
+    assert without_strays(ink).sum() == ink.sum()
+
+
+def test_a_speck_off_to_the_side_of_a_glyph_is_removed():
+    """As big as a dot, but beside the glyph more than below it."""
+    stem = Stroke(points=np.array([[140, 120], [140, 220]], np.float32), width=14)
+    speck = Stroke(points=np.array([[200, 240]], np.float32), width=14)
+    ink = to_ink(render_strokes([stem, speck]))
+    np.testing.assert_array_equal(without_strays(ink), to_ink(render_strokes([stem])))
 
 
 @pytest.mark.parametrize("pen", [24, 30])
