@@ -75,7 +75,8 @@ class MainWindow(QMainWindow):
         self.places = Places(settings)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.document = ModelDocument(self.places, self)
-        self.files = ModelFiles(self, self.document, self.places, self.status)
+        self.files = ModelFiles(self, self.document, self.places, self.status,
+                                lambda path: self.samples_panel.add_file(path))
         self.setWindowIcon(icon("charrec"))
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from model.classifier import Classifier
 from model.errors import first_line
+from model.fileformat import SAMPLES_FORMAT, has_format
 from model.modelfile import ModelFileError
 
 from .errors import message_box, show_error
@@ -39,11 +40,15 @@ class ModelFiles:
         The folders the dialogs start in.
     status : callable
         ``status(text)`` shows what happened in the window's status bar.
+    add_samples : callable
+        ``add_samples(path)`` adds the samples of a sample-set file to the user's samples; it
+        is offered when a sample set is opened as a model.
     """
 
     def __init__(self, window: QWidget, document: ModelDocument, places: Places,
-                 status: Callable[[str], None]):
+                 status: Callable[[str], None], add_samples: Callable[[Path], None]):
         self.window, self.document, self.places, self.status = window, document, places, status
+        self.add_samples = add_samples
         self._quitting = False
 
     @property
@@ -87,8 +92,24 @@ class ModelFiles:
             self.open_path(Path(path))
 
     def open_path(self, path: Path) -> None:
-        if self.maybe_save():
+        """Open ``path`` as the model after asking about unsaved changes; a sample set is
+        offered to be added to the samples instead (the current model stays)."""
+        if has_format(path, SAMPLES_FORMAT):
+            self._offer_samples(path)
+        elif self.maybe_save():
             self.open_file(path)
+
+    def _offer_samples(self, path: Path) -> None:
+        question = message_box(self.window, QMessageBox.Icon.Question, "Open model",
+                               f"{path.name} is a sample set, not a model. Add its samples to "
+                               "your samples? Then train a model on them in the Training "
+                               "panel.",
+                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        question.button(QMessageBox.StandardButton.Yes).setText("Add samples")
+        if question.exec() == QMessageBox.StandardButton.Yes:
+            self.add_samples(path)
+        else:
+            self.status(f"{path.name} was not opened: it is a sample set, not a model.")
 
     def open_file(self, path: Path) -> bool:
         """Load ``path`` as the current model (no questions asked); False with a message."""

@@ -34,14 +34,13 @@ from PySide6.QtWidgets import (
 
 from model.errors import first_line
 from model.imagefolders import ImportReport, LoadedImages, add_loaded
-from model.labels import MAX_LABEL_LENGTH
 from model.samples import SampleSet, SampleSetError
 
 from .errors import message_box, show_error
 from .places import Places
 from .sample_list import LABEL_ROLE, SampleListModel, SampleListView
 from .text import plural
-from .widgets import _AtMost, plain_label
+from .widgets import label_validator, plain_label
 from .worker import FolderReader
 
 THUMBNAIL = 56
@@ -241,7 +240,7 @@ class SamplesPanel(QWidget):
         dialog.setWindowTitle("Relabel samples")
         dialog.setLabelText(f"New label for the {plural(len(indices), 'selected sample')}:")
         dialog.setTextValue(self.store.samples.labels()[indices[0]])
-        dialog.findChild(QLineEdit).setValidator(_AtMost(MAX_LABEL_LENGTH, dialog))
+        dialog.findChild(QLineEdit).setValidator(label_validator(dialog))
         if dialog.exec() and self._try(lambda: self.store.relabel(indices, dialog.textValue())):
             self.message.emit(f"Relabelled {plural(len(indices), 'sample')} as "
                               f"“{self.store.samples.labels()[indices[0]]}”.")
@@ -299,8 +298,11 @@ class SamplesPanel(QWidget):
     def open_samples(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open samples", self.places.folder("samples"),
                                               SAMPLES_FILTER)
-        if not path:
-            return
+        if path:
+            self.add_file(Path(path))
+
+    def add_file(self, path: Path) -> None:
+        """Add the samples of the sample-set file ``path`` to the user's, saying how many."""
         if self.store.samples.is_own_file(path):
             self.message.emit("That is your own sample set; it is open already.")
             return
@@ -310,8 +312,7 @@ class SamplesPanel(QWidget):
             show_error(self, "Cannot open samples", first_line(exc))
             return
         self.places.remember(path, "samples")
-        self.message.emit(f"Added {plural(added, 'sample')} from {Path(path).name} to your "
-                          "samples.")
+        self.message.emit(f"Added {plural(added, 'sample')} from {path.name} to your samples.")
 
     def export_samples(self) -> None:
         suggested = str(Path(self.places.folder("samples")) / "samples.h5")

@@ -112,6 +112,11 @@ class _AtMost(QValidator):
                 else QValidator.State.Invalid)
 
 
+def label_validator(parent: QObject) -> QValidator:
+    """What a field for a sample label accepts: at most ``MAX_LABEL_LENGTH`` characters."""
+    return _AtMost(MAX_LABEL_LENGTH, parent)
+
+
 class LabelField(QLineEdit):
     """The label of the next sample. Esc leaves the field (signal ``left``), and Ctrl+Z with no
     typing to undo undoes a stroke.
@@ -124,7 +129,7 @@ class LabelField(QLineEdit):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setPlaceholderText("Label, e.g. a")
-        self.setValidator(_AtMost(MAX_LABEL_LENGTH, self))
+        self.setValidator(label_validator(self))
         self.setClearButtonEnabled(True)
         self.flag("")
         self.textChanged.connect(lambda: self.flag(""))

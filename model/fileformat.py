@@ -59,6 +59,16 @@ def header_format(path: str | os.PathLike) -> Any:
         return f.attrs.get("format")
 
 
+def has_format(path: str | os.PathLike, expected: str) -> bool:
+    """Whether ``path`` is an HDF5 file whose header names the format ``expected`` (False for
+    any file that cannot be read as one)."""
+    try:
+        found = header_format(path)
+    except (OSError, KeyError, ValueError, TypeError):
+        return False
+    return isinstance(found, str) and found == expected
+
+
 def charrec_kind(path: str | os.PathLike) -> str | None:
     """What the charrec file at ``path`` is ("a charrec model file"); None for any other file."""
     try:

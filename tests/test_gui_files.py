@@ -133,3 +133,27 @@ def test_a_model_name_with_the_title_placeholder_shows_as_typed(window, monkeypa
     assert window.windowHandle().title() == "a[*]b — charrec"
     window.setWindowModified(True)
     assert window.windowHandle().title() == "a[*]b* — charrec"
+
+
+@pytest.mark.parametrize("answer", [QMessageBox.StandardButton.Yes,
+                                    QMessageBox.StandardButton.Cancel])
+def test_a_sample_set_opened_as_model_is_offered_as_samples(window, monkeypatch, tmp_path,
+                                                            messages, answer):
+    """File ▸ Open model on a sample set had said to train with 'charrec train', a command
+    line the app's user may never have seen."""
+    other = tmp_path / "letters.h5"
+    rng = np.random.default_rng(0)
+    for label in "ab":
+        SampleSet(other).add(glyph("bar", rng), label)
+    window.document.modified = True  # the current model is kept, so nothing is asked about it
+    messages.answer = answer
+    patch_dialog(monkeypatch, "getOpenFileName", other)
+    window.action_set.open.trigger()
+
+    ((_, text),) = messages.boxes
+    assert "letters.h5 is a sample set, not a model" in text and "charrec train" not in text
+    assert window.classifier.name == "shapes" and window.document.modified
+    added = answer == QMessageBox.StandardButton.Yes
+    assert window.store.samples.counts() == ({"a": 1, "b": 1} if added else {})
+    assert ("Added 2 samples from letters.h5" if added else "was not opened") in \
+        window.statusBar().currentMessage()
