@@ -2,7 +2,8 @@
 
 :class:`Progress` is what :func:`model.train.train` reports after every batch and epoch,
 :class:`History` the per-epoch record a model keeps across runs, :class:`TrainingResult` what a
-run did, and :class:`CancelToken` how another thread stops it.
+run did, and :class:`CancelToken` how another thread stops it (or a folder being read, see
+:func:`model.imagefolders.load_images`).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class TrainingResult:
 
 
 class CancelToken:
-    """Thread-safe flag that :func:`train` checks between batches."""
+    """Thread-safe flag that :func:`model.train.train` checks between batches, and
+    :func:`model.imagefolders.load_images` between files."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
