@@ -1,4 +1,9 @@
-"""Training settings: defaults from ModelSettings and TrainingConfig; invalid fields flagged."""
+"""Training settings: defaults from ModelSettings and TrainingConfig; invalid fields flagged.
+
+The network fields (type, conv blocks, hidden layers, activation, relaxation) only shape a new
+model; continuing to train a model uses the training fields alone, so an invalid network field
+stops "Train new model" but not "Continue training".
+"""
 
 from __future__ import annotations
 
@@ -63,9 +68,10 @@ def parse_number(text: str, name: str) -> float:
 
 
 class TrainingForm(QWidget):
-    """Network and training settings in two columns; emits validityChanged(bool)."""
+    """Network and training settings in two columns; emits validityChanged() when what can be
+    trained changes (a new model, continuing the current one: see :meth:`is_valid`)."""
 
-    validityChanged = Signal(bool)
+    validityChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -157,7 +163,7 @@ class TrainingForm(QWidget):
         layout.addWidget(self.error)
         self.setStyleSheet(INVALID_STYLE)
 
-        self._valid = True
+        self._network_valid = self._training_valid = True
         self.network_type.currentIndexChanged.connect(self._type_changed)
         self.optimizer.currentTextChanged.connect(self._optimizer_changed)
         self.conv.textChanged.connect(self._conv_changed)
@@ -167,11 +173,43 @@ class TrainingForm(QWidget):
 
     # --- values -------------------------------------------------------------------------------
 
-    def is_valid(self) -> bool:
-        return self._valid
+    def is_valid(self, continuing: bool = False) -> bool:
+        """Whether the last :meth:`check` found the fields valid that a run uses.
 
-    def model_settings(self) -> ModelSettings:
-        """The network settings; ValueError (one line) if a field is invalid."""
+        Parameters
+        ----------
+        continuing : bool, default False
+            For continuing to train the current model, which keeps its network: only the
+            training fields count. Otherwise (a new model) every field does.
+
+        Returns
+        -------
+        bool
+            True when training of that kind can start with these settings.
+        """
+        return self._training_valid and (continuing or self._network_valid)
+
+    def model_settings(self, continuing: bool = False) -> ModelSettings:
+        """The settings of the network to train.
+
+        Parameters
+        ----------
+        continuing : bool, default False
+            For continuing to train a model, which keeps its own network: only the
+            augmentation is taken from the form, and the network fields are not read.
+
+        Returns
+        -------
+        ModelSettings
+            The network (for a new model) and augmentation settings.
+
+        Raises
+        ------
+        ValueError
+            With a one-line message, if a field that is read is invalid.
+        """
+        if continuing:
+            return ModelSettings(augment=self.augment.isChecked())
         kind = self.network_type.currentData()
         tol = (parse_number(self.tol.text(), "tolerance") if kind == "recurrent"
                else ModelSettings().tol)
@@ -198,24 +236,50 @@ class TrainingForm(QWidget):
         """Whether a cancelled run keeps its best weights so far (else the previous model)."""
         return self.keep_best.isChecked()
 
-    def check(self) -> bool:
-        """Flag every invalid field (red border, tooltip, message); return whether all are valid.
+    def check(self, continuing: bool = False) -> bool:
+        """Flag every invalid field (red border, tooltip, message).
 
         Each text field is checked on its own against the engine's own validation, so that an
         error appears at the field that causes it.
+
+        Parameters
+        ----------
+        continuing : bool, default False
+            Whether the answer is for continuing to train the current model (see
+            :meth:`is_valid`); the fields are flagged the same either way.
+
+        Returns
+        -------
+        bool
+            Whether the fields that kind of training uses are all valid.
         """
         kind = self.network_type.currentData()
-        checks: dict[QLineEdit, Callable[[str], Any]] = {
+        network = self._problems({
             self.conv: lambda text: ModelSettings(network_type=kind,
                                                   conv=parse_conv(text)).validate(),
             self.hidden: lambda text: ModelSettings(network_type=kind,
                                                     hidden=parse_sizes(text)).validate(),
             self.tol: lambda text: ModelSettings(
                 tol=parse_number(text, "tolerance")).validate(),
+        }, self.model_settings)
+        training = self._problems({
             self.learning_rate: lambda text: TrainingConfig(
                 learning_rate=parse_number(text, "learning rate")).validate(),
-        }
-        messages = []
+        }, self.training_config)
+        self.error.setText("\n".join(network + training))
+        self.error.setVisible(bool(network or training))
+        validity = (not network, not training)
+        if validity != (self._network_valid, self._training_valid):
+            self._network_valid, self._training_valid = validity
+            self.validityChanged.emit()
+        return self.is_valid(continuing)
+
+    def _problems(self, checks: dict[QLineEdit, Callable[[str], Any]],
+                  settings: Callable[[], ModelSettings | TrainingConfig]) -> list[str]:
+        """Flag each field of ``checks`` by its own check (a disabled one is never wrong); once
+        they are all right, validate the ``settings()`` they make up as a whole. Returns the
+        problems found, one line each."""
+        problems = []
         for edit, check in checks.items():
             problem = ""
             if edit.isEnabled():
@@ -226,20 +290,13 @@ class TrainingForm(QWidget):
             problem = field_problem(self._labels[edit].text(), problem)
             _flag(edit, problem)
             if problem:
-                messages.append(problem)
-        if not messages:
+                problems.append(problem)
+        if not problems:
             try:
-                self.model_settings().validate()
-                self.training_config().validate()
+                settings().validate()
             except ValueError as exc:
-                messages.append(str(exc))
-        self.error.setText("\n".join(messages))
-        self.error.setVisible(bool(messages))
-        valid = not messages
-        if valid != self._valid:
-            self._valid = valid
-            self.validityChanged.emit(valid)
-        return valid
+                problems.append(str(exc))
+        return problems
 
     def _type_changed(self) -> None:
         kind = self.network_type.currentData()

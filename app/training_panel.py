@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QProgressBar,
@@ -21,13 +21,24 @@ from .results import ConfusionView, MistakesView
 from .text import TimeLeft, duration, plural
 from .training_chart import TrainingChart
 from .training_form import TrainingForm
-from .widgets import plain_label
+from .widgets import ElidedLabel
 from .worker import FinishedRun
 
 PROGRESS_STEPS = 1000
 IDLE = "Not training."
 STOPPED = {"cancelled": "Cancelled", "early stopping": "Stopped when the loss stopped improving",
            "time limit": "Stopped at the time limit"}
+
+
+class StatusLine(ElidedLabel):
+    """The panel's status: one line whatever the message, so that the results below it never
+    move. A long message is cut at the end, where it says least, and its tooltip holds it all
+    (as the status bar's does)."""
+
+    def shown_text(self) -> str:
+        """The text as drawn at the current width (whole, or its start and "…")."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             self.contentsRect().width())
 
 
 class TrainingPanel(QWidget):
@@ -56,8 +67,8 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(12)
-        self.status = plain_label(IDLE)
-        self.status.setWordWrap(True)  # long messages take two lines rather than being cut
+        self.status = StatusLine()
+        self.status.setText(IDLE)
         self.chart = TrainingChart()
         self.confusion = ConfusionView()
         self.mistakes = MistakesView()
@@ -130,10 +141,12 @@ class TrainingPanel(QWidget):
         validation = (accuracy_text(evaluation.accuracy, evaluation.n) if evaluation
                       else accuracy_text(None, 0))
         verb = STOPPED.get(result.stopped, "Finished")
-        # the whole run as the user waited for it: preparing the samples and calibrating too
+        # the whole run as the user waited for it: preparing the samples and calibrating too;
+        # what became of the model before the figures, which a narrow panel cuts first
         self._say(f"{verb} after {plural(outcome.new_epochs, 'epoch')} in "
-                  f"{duration(time.monotonic() - self._started)}. Validation: {validation}."
-                  + ("" if kept else " The previous model was kept."))
+                  f"{duration(time.monotonic() - self._started)}."
+                  + ("" if kept else " The previous model was kept.")
+                  + f" Validation: {validation}.")
         if result.stopped != "cancelled":  # an early or timed stop is an end too
             self.progress.setValue(PROGRESS_STEPS)
         if kept:
@@ -155,8 +168,10 @@ class TrainingPanel(QWidget):
                              f"Misclassified ({count})")
 
     def _update_buttons(self) -> None:
-        valid = self.form.is_valid()
-        self.train_button.setEnabled(valid and not self._running)
-        self.continue_button.setEnabled(valid and self._has_model and not self._running)
+        """Train needs every field valid; Continue, which keeps the model's network, only the
+        training fields (and a model)."""
+        self.train_button.setEnabled(self.form.is_valid() and not self._running)
+        self.continue_button.setEnabled(self.form.is_valid(continuing=True) and self._has_model
+                                        and not self._running)
         self.cancel_button.setEnabled(self._running)
         self.form.setEnabled(not self._running)

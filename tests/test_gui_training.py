@@ -4,10 +4,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
 
+from app.training_panel import TrainingPanel
+from app.worker import FinishedRun, TrainingJob
+from model.fit import ModelSettings, fit_and_validate
 from model.progress import History, Progress
 from model.strokes import Stroke, render_strokes
+from model.train import TrainingConfig
 from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.glyphs import shape_images
 from tests.gui_helpers import (
@@ -111,24 +115,44 @@ def test_progress_says_how_long_the_run_may_still_take_at_most(qtbot, window, mo
     assert report(150.0, 4).endswith("· at most 1 min 00 s left")
 
 
-def test_an_early_stop_ends_the_bar_and_the_time_is_the_whole_wait(qtbot, window, monkeypatch):
-    from app.worker import FinishedRun, TrainingJob
-    from model.fit import ModelSettings, fit_and_validate
-    from model.train import TrainingConfig
-
+def finished_run(config: TrainingConfig) -> FinishedRun:
+    """A real run of a small network on the shapes (4 of each), as the worker reports it."""
     images, labels = shape_images(4, seed=0)
-    settings, config = ModelSettings(hidden=(8,)), TrainingConfig(epochs=500, early_stopping=1)
+    settings = ModelSettings(hidden=(8,))
     outcome = fit_and_validate(np.stack([np.asarray(im) for im in images]), labels, settings,
                                config)
-    assert outcome.result.stopped == "early stopping"
+    return FinishedRun(TrainingJob(np.zeros((1, 2, 2)), labels, settings, config), outcome)
+
+
+def test_an_early_stop_ends_the_bar_and_the_time_is_the_whole_wait(qtbot, window, monkeypatch):
+    run = finished_run(TrainingConfig(epochs=500, early_stopping=1))
+    assert run.outcome.result.stopped == "early stopping"
     panel, now = window.training_panel, [100.0]
     monkeypatch.setattr("app.training_panel.time.monotonic", lambda: now[0])
     panel.start_run(History(), 500)
     now[0] = 112.0  # preparing the samples and calibrating count too, not only the epochs
-    panel.show_outcome(FinishedRun(TrainingJob(np.zeros((1, 2, 2)), labels, settings, config),
-                                   outcome))
+    panel.show_outcome(run)
     assert panel.progress.value() == panel.progress.maximum()
     assert " in 12 s." in panel.status.text()
+
+
+def test_a_long_result_stays_on_one_line_and_the_results_do_not_move(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 700)  # the width of the dock beside the canvas
+    panel.show()
+    qtbot.waitExposed(panel)
+    tabs_top, height = panel.tabs.y(), panel.status.height()
+    panel.start_run(History(), 5)
+    panel.show_outcome(finished_run(TrainingConfig(epochs=5, validation_split=0.25)))
+    text = panel.status.text()
+    assert "too few held-out samples to estimate accuracy (" in text
+    qtbot.wait(1)  # the layout settles
+    assert (panel.tabs.y(), panel.status.height()) == (tabs_top, height)
+    shown = panel.status.shown_text()
+    assert shown.startswith("Finished after 5 epochs in ") and shown.endswith("…")
+    assert panel.status.fontMetrics().horizontalAdvance(shown) <= panel.status.width()
+    assert text in panel.status.toolTip()  # the whole message, a hover away
 
 
 def test_cancel_keeps_the_previous_model(qtbot, window):
@@ -141,8 +165,10 @@ def test_cancel_keeps_the_previous_model(qtbot, window):
             window.training_panel.train_button.click()
         window.training_panel.cancel_button.click()
     assert window.classifier is before and not window.isWindowModified()
-    assert "Cancelled" in window.training_panel.status.text()
-    assert "previous model was kept" in window.training_panel.status.text()
+    status = window.training_panel.status.text()
+    assert status.startswith("Cancelled after ")
+    # what became of the model comes before the figures, which a narrow panel cuts first
+    assert status.index("The previous model was kept.") < status.index("Validation:")
 
 
 def test_cancel_can_keep_the_best_weights_so_far(qtbot, window):
@@ -176,8 +202,11 @@ def test_invalid_fields_are_flagged_and_disable_training(qtbot, window):
     form.hidden.setText("256,abc")
     assert form.hidden.property("invalid") is True
     assert "whole numbers" in form.hidden.toolTip()
-    assert not panel.train_button.isEnabled() and not panel.continue_button.isEnabled()
+    assert not panel.train_button.isEnabled()
     assert form.error.isVisibleTo(form) and "Hidden layers" in form.error.text()
+    window.action_set.train.trigger()  # Ctrl+T trains a new model: it says why it does not
+    assert not window.runner.is_running()
+    assert window.statusBar().currentMessage().startswith("Not trained: Hidden layers: whole")
     form.hidden.setText("64")
     form.learning_rate.setText("-1")
     assert form.hidden.property("invalid") is False
@@ -189,6 +218,45 @@ def test_invalid_fields_are_flagged_and_disable_training(qtbot, window):
     form.learning_rate.setText("x")
     window.start_training(False)  # even a direct call refuses to start with bad settings
     assert not window.runner.is_running()
+
+
+def retype(field: QLineEdit, text: str) -> None:
+    """Replace what ``field`` holds by typing, as a user does."""
+    field.selectAll()
+    QTest.keyClick(field, Qt.Key.Key_Backspace)
+    QTest.keyClicks(field, text)
+
+
+def test_continuing_needs_only_the_training_fields(qtbot):
+    """The model keeps its network when training continues: a wrong network field stops
+    Train new model, not Continue training; a wrong training field stops both."""
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    form = panel.form
+    panel.set_model(History())  # a model is open
+    for field, text in ((form.hidden, "8,,16"), (form.conv, "abc")):
+        retype(field, text)
+        assert field.property("invalid") is True and form.error.isVisibleTo(form)
+        assert not panel.train_button.isEnabled() and panel.continue_button.isEnabled()
+    assert "Hidden layers" in form.error.text() and "Conv blocks" in form.error.text()
+    with pytest.raises(ValueError, match="whole numbers"):
+        form.model_settings()
+    # what continuing takes from the form: the augmentation, never the network fields
+    assert form.model_settings(continuing=True) == ModelSettings(augment=True)
+    assert form.check(continuing=True) and not form.check()
+    with qtbot.waitSignal(panel.trainRequested) as request:
+        QTest.mouseClick(panel.continue_button, Qt.MouseButton.LeftButton)
+    assert request.args == [True]
+    retype(form.learning_rate, "fast")
+    assert not panel.continue_button.isEnabled() and not form.check(continuing=True)
+    assert "Learning rate must be a number" in form.error.text()
+    retype(form.learning_rate, "0.01")
+    assert panel.continue_button.isEnabled() and not panel.train_button.isEnabled()
+    retype(form.hidden, "16")
+    retype(form.conv, "")
+    assert panel.train_button.isEnabled() and form.error.isHidden()
+    panel.set_model(None)
+    assert not panel.continue_button.isEnabled()
 
 
 def test_recurrent_settings_when_available(qtbot, window):
