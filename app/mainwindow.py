@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
         form = self.training_panel.form
         if self.runner.is_running():
             return
-        if not form.check():  # e.g. Ctrl+T with the Training tab hidden: show why not
+        if not form.check(continue_current):  # e.g. Ctrl+T, Training tab hidden: say why not
             self.training_dock.show()
             self.training_dock.raise_()
             self.status(f"Not trained: {form.error.text()}")
@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
         if (init is not None and len(samples)
                 and not self._train_without(forgotten_labels(init, samples.labels()))):
             return
-        job = TrainingJob(np.array(samples.images()), samples.labels(), form.model_settings(),
+        job = TrainingJob(np.array(samples.images()), samples.labels(), form.model_settings(continue_current),
                           form.training_config(), init,
                           init.name if init is not None else "untitled",
                           keep_best=form.keeps_best())

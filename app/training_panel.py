@@ -30,17 +30,6 @@ STOPPED = {"cancelled": "Cancelled", "early stopping": "Stopped when the loss st
            "time limit": "Stopped at the time limit"}
 
 
-class StatusLine(ElidedLabel):
-    """The panel's status: one line whatever the message, so that the results below it never
-    move. A long message is cut at the end, where it says least, and its tooltip holds it all
-    (as the status bar's does)."""
-
-    def shown_text(self) -> str:
-        """The text as drawn at the current width (whole, or its start and "…")."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             self.contentsRect().width())
-
-
 class TrainingPanel(QWidget):
     """Signals: trainRequested(bool continue_from_current_model), cancelRequested(),
     message(str) (how a run ended, for the status bar)."""
@@ -67,7 +56,8 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(12)
-        self.status = StatusLine()
+        # one line whatever the message, so that the results below it never move
+        self.status = ElidedLabel(elide=Qt.TextElideMode.ElideRight)
         self.status.setText(IDLE)
         self.chart = TrainingChart()
         self.confusion = ConfusionView()

@@ -238,14 +238,19 @@ class FittedLabel(QLabel):
 
 
 class ElidedLabel(QLabel):
-    """One line of plain text with "…" in the middle when it does not fit, so that long labels
-    that start alike stay apart ("Longest l…el one", "Longest l…el two"); the tooltip holds it
-    all."""
+    """One line of plain text with "…" where it does not fit; the tooltip holds it all.
+
+    By default the "…" is in the middle, so that long labels that start alike stay apart
+    ("Longest l…el one", "Longest l…el two"); ``elide=Qt.TextElideMode.ElideRight`` cuts a
+    message at its end, where it says least.
+    """
 
     MAX_HINT = 120  # pixels a long text asks for; the bars beside it keep the rest
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None,
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle):
         super().__init__(parent)
+        self.elide = elide
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
@@ -256,7 +261,7 @@ class ElidedLabel(QLabel):
 
     def shown_text(self) -> str:
         """The text as drawn at the current width (elided or whole)."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle,
+        return self.fontMetrics().elidedText(self.text(), self.elide,
                                              self.contentsRect().width())
 
     def sizeHint(self) -> QSize:

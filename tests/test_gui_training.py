@@ -259,6 +259,17 @@ def test_continuing_needs_only_the_training_fields(qtbot):
     assert not panel.continue_button.isEnabled()
 
 
+def test_continue_training_ignores_a_wrong_network_field(qtbot, window):
+    """The window, too, reads only the training fields when it continues."""
+    fill_samples(window, 4)
+    quick_settings(window, epochs=3)
+    retype(window.training_panel.form.hidden, "8,,16")
+    before = window.classifier
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        QTest.mouseClick(window.training_panel.continue_button, Qt.MouseButton.LeftButton)
+    assert len(window.classifier.history) == len(before.history) + 3
+
+
 def test_recurrent_settings_when_available(qtbot, window):
     from model.fit import ModelSettings
     from model.networks import NETWORK_TYPES
