@@ -332,8 +332,8 @@ class MainWindow(QMainWindow):
         if (init is not None and len(samples)
                 and not self._train_without(forgotten_labels(init, samples.labels()))):
             return
-        job = TrainingJob(np.array(samples.images()), samples.labels(), form.model_settings(continue_current),
-                          form.training_config(), init,
+        job = TrainingJob(np.array(samples.images()), samples.labels(),
+                          form.model_settings(continue_current), form.training_config(), init,
                           init.name if init is not None else "untitled",
                           keep_best=form.keeps_best())
         self.training_dock.show()
