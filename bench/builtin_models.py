@@ -3,7 +3,8 @@
     .venv/bin/python bench/builtin_models.py
 
 Digits: the 1,000 MNIST digits the recipe holds out, and canvas-style drawings (the 500 the
-recipe reports, seed 2026, plus 1,000 fresh ones, seed 7). Printed: glyphs of the printed and
+recipe reports, seed 2026, plus 1,000 fresh ones, seed 7). Printed: letters and digits drawn
+as on the canvas (bench/canvas_letters.py, seed 2028), and glyphs of the printed and
 handwriting-like designs held out of training, rendered with fresh distortions (seed 2027).
 Speed: loading each model, and preprocess + forward pass of one 280x280 canvas drawing (median
 of 200).
@@ -26,6 +27,7 @@ sys.path[:0] = [str(ROOT / "resources"), str(ROOT / "bench")]
 
 import build_models  # noqa: E402
 from canvas_digits import make_set  # noqa: E402
+from canvas_letters import make_set as canvas_letters  # noqa: E402
 
 
 def median_ms(run, repeats: int = 200) -> float:
@@ -55,6 +57,11 @@ def main() -> None:
     print(f"digits, one canvas drawing, preprocess + forward: "
           f"{median_ms(lambda: digits.recognize(drawing, read_text=False)):.2f} ms")
     printed = load_model(builtin_path("printed"))
+    drawings = canvas_letters(20, 2028)
+    score = evaluate_classifier(printed, [im for im, _ in drawings],
+                                [label for _, label in drawings])
+    print(f"printed, canvas letters and digits (seed 2028): top-1 {score.accuracy:.2%}, "
+          f"look-alikes merged {build_models.merged_accuracy(score):.2%} of {score.n}")
     faces = build_models.typefaces(build_models.PRINTED_CLASSES)
     for kind, score in build_models.held_out_scores(printed, faces, 2027).items():
         print(f"printed, held-out {kind} designs ({', '.join(score['designs'])}): top-1 "

@@ -34,6 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fonts
 from line_pieces import line_pieces
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from canvas_letters import TEMPLATES as LETTER_TEMPLATES
+
 from model.augment import AugmentConfig
 from model.ensemble import Ensemble
 from model.evaluation import Evaluation, evaluate_classifier, input_vectors
@@ -41,7 +45,7 @@ from model.fit import ModelSettings, fit_classifier
 from model.modelfile import save_model
 from model.preprocess import PreprocessConfig
 from model.progress import Progress
-from model.sketch import arc, join, line, place, scribble
+from model.sketch import place, scribble
 from model.strokes import render_strokes
 from model.train import TrainingConfig
 
@@ -150,32 +154,11 @@ def typefaces(chars: str) -> dict[str, tuple[dict, dict]]:
             "handwriting": split_by_design(handwriting, HELD_OUT_HANDWRITING, SEED + 1)}
 
 
-# Letters drawn with the pen as on the canvas, for the "none of these" output: none looks like a
-# digit or like a shape of bench/symbols.py or tests/ (A = triangle, X = plus, W = zigzag, L T c
-# m Y judge tests/test_builtin.py), so those are left out.
-DRAWN_LETTERS = {
-    "E": [line((0.6, 0.0), (0.0, 0.0), (0.0, 1.0), (0.6, 1.0)), line((0.0, 0.5), (0.45, 0.5))],
-    "F": [line((0.6, 0.0), (0.0, 0.0), (0.0, 1.0)), line((0.0, 0.5), (0.45, 0.5))],
-    "H": [line((0.0, 0.0), (0.0, 1.0)), line((0.6, 0.0), (0.6, 1.0)),
-          line((0.0, 0.5), (0.6, 0.5))],
-    "K": [line((0.0, 0.0), (0.0, 1.0)), line((0.6, 0.0), (0.0, 0.55), (0.6, 1.0))],
-    "P": [join(line((0.0, 1.0), (0.0, 0.0), (0.3, 0.0)), arc(0.3, 0.25, 0.25, 0.25, -90, 90),
-               line((0.3, 0.5), (0.0, 0.5)))],
-    "R": [join(line((0.0, 1.0), (0.0, 0.0), (0.3, 0.0)), arc(0.3, 0.25, 0.25, 0.25, -90, 90),
-               line((0.3, 0.5), (0.0, 0.5), (0.6, 1.0)))],
-    "U": [join(line((0.0, 0.0), (0.0, 0.7)), arc(0.3, 0.7, 0.3, 0.3, 180, 0),
-               line((0.6, 0.7), (0.6, 0.0)))],
-    "h": [line((0.0, 0.0), (0.0, 1.0)),
-          join(arc(0.25, 0.6, 0.25, 0.2, 180, 360), line((0.5, 0.6), (0.5, 1.0)))],
-    "k": [line((0.0, 0.0), (0.0, 1.0)), line((0.45, 0.45), (0.0, 0.75), (0.5, 1.0))],
-    "n": [join(line((0.0, 1.0), (0.0, 0.4)), arc(0.25, 0.55, 0.25, 0.2, 180, 360),
-               line((0.5, 0.55), (0.5, 1.0)))],
-    "r": [join(line((0.0, 1.0), (0.0, 0.4)), arc(0.25, 0.55, 0.25, 0.15, 180, 300))],
-    "u": [join(line((0.0, 0.4), (0.0, 0.8)), arc(0.25, 0.8, 0.25, 0.2, 180, 0),
-               line((0.5, 0.8), (0.5, 0.4), (0.5, 1.0)))],
-    "e": [join(line((0.0, 0.6), (0.55, 0.6)), arc(0.28, 0.6, 0.28, 0.3, 0, -300))],
-    "y": [line((0.0, 0.3), (0.3, 0.7)), line((0.6, 0.3), (0.1, 1.0))],
-}
+# Letters drawn with the pen as on the canvas (bench/canvas_letters.py's templates), for the
+# "none of these" output: none looks like a digit or like a shape of bench/symbols.py or tests/
+# (A = triangle, X = plus, W = zigzag, L T c m Y judge tests/test_builtin.py), so those are
+# left out.
+DRAWN_LETTERS = "EFHKPRUhknruey"
 N_DRAWN_LETTERS = 100
 
 
@@ -200,8 +183,8 @@ def background_set(rng: np.random.Generator) -> list[Image.Image]:
                      for name, paths in families.items()}
         glyphs, _ = fonts.glyph_set(one_style, chars, 1, int(rng.integers(1 << 30)), clean=False)
         images += glyphs
-    images += [render_strokes(place(curves, rng)) for curves in DRAWN_LETTERS.values()
-               for _ in range(N_DRAWN_LETTERS)]
+    images += [render_strokes(place(LETTER_TEMPLATES[letter](rng), rng))
+               for letter in DRAWN_LETTERS for _ in range(N_DRAWN_LETTERS)]
     images += [render_strokes(place(scribble(rng), rng)) for _ in range(N_SCRIBBLES)]
     return [image for image, bar in zip(images, bars(images), strict=True) if not bar]
 
@@ -224,7 +207,6 @@ def dusty(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
     from canvas_digits import make_set
 
     x_train, y_train, x_test, y_test = mnist_split()
