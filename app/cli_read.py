@@ -50,9 +50,12 @@ def run_predict(args) -> int:
             image, damage = read_image(image_path)
             if damage is not None:
                 print_damaged([(image_path, damage)])
-            recognition = classifier.recognize(image, args.top, args.split,
-                                               args.reject_threshold)
+            recognition = classifier.recognize(image, args.top, True, args.reject_threshold)
             results.append({"image": image_path, **_result_json(recognition, args.split)})
+            if not args.split and recognition.reading is not None:
+                print(f"note: {one_line(image_path)} looks like "
+                      f"{len(recognition.glyphs)} characters; --split reads them as text",
+                      file=sys.stderr)
         except (ImageError, EmptyGlyphError, OSError) as exc:
             failed += 1
             results.append({"image": image_path, "error": error_line(exc)})

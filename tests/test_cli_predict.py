@@ -55,6 +55,15 @@ def test_predict_split_reads_strings(tmp):
     assert text.startswith(f"{tmp / 'ab.png'}: ab ")
 
 
+def test_predict_points_to_split_for_an_image_of_several_characters(tmp):
+    """Without --split a line of text is one unknown character ("?"); a note says why."""
+    line = text_file(tmp / "word.png", "abc")
+    result = ok("predict", line, "--model", "printed")
+    assert result.stderr == f"note: {line} looks like 3 characters; --split reads them as text\n"
+    assert ok("predict", GLYPHS / "printed-lower-b.png", "--model", "printed").stderr == ""
+    assert ok("predict", line, "--model", "printed", "--split").stderr == ""
+
+
 @pytest.mark.parametrize(("name", "reason"), [
     ("corrupt.png", "cannot read corrupt.png"),
     ("text.png", "not an image"),
