@@ -11,7 +11,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,7 +30,7 @@ from model.evaluation import Evaluation, Mistake
 from model.validation import HOLD_OUT_SHARE, MIN_HELD_OUT, accuracy_text
 
 from .qtimages import ink_pixmap
-from .widgets import plain_label, plain_tip, scaled_font
+from .widgets import paint_placeholder, plain_label, plain_tip, scaled_font
 
 NO_PARENT = QModelIndex()
 RIGHT = np.array([31, 95, 191])  # blue: right answers on the diagonal
@@ -99,6 +99,11 @@ class ConfusionModel(QAbstractTableModel):
         return None
 
 
+NOT_HELD_OUT = ("No samples were held out for validation (Auto holds some out from "
+                f"{MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure from a handful would "
+                "mean nothing).")
+
+
 class ConfusionView(QWidget):
     """Caption with the validation accuracy over a coloured confusion table."""
 
@@ -142,20 +147,23 @@ class ConfusionView(QWidget):
         header.setMinimumSectionSize(max(MIN_CELL, min(widest, cap) + HEADER_PADDING))
         self.table.verticalHeader().setMaximumWidth(cap + HEADER_PADDING)
         if evaluation is None:
-            self.caption.setText("No samples were held out for validation (Auto holds some out "
-                                 f"from {MIN_HELD_OUT / HOLD_OUT_SHARE:.0f} samples on: a figure "
-                                 "from a handful would mean nothing).")
+            self.caption.setText(NOT_HELD_OUT)
         else:
             self.caption.setText(f"Validation: {accuracy_text(evaluation.accuracy, evaluation.n)}."
                                  " Rows: true label, columns: predicted.")
 
 
 class MistakesView(QListWidget):
-    """Thumbnails of the misclassified validation samples; a click shows one enlarged."""
+    """Thumbnails of the misclassified validation samples; a click shows one enlarged. Empty,
+    it says why (:attr:`placeholder`)."""
+
+    EMPTY = "Train a model to see the validation samples it reads wrong."
+    NONE_WRONG = "Every validation sample was read right."
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.mistakes: list[Mistake] = []
+        self.placeholder = self.EMPTY
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.setGridSize(QSize(THUMBNAIL + 30, THUMBNAIL + 26))
@@ -164,8 +172,15 @@ class MistakesView(QListWidget):
         self.setUniformItemSizes(True)
         self.itemClicked.connect(self._show)
 
-    def set_mistakes(self, mistakes: list[Mistake]) -> None:
+    def set_evaluation(self, evaluation: Evaluation | None) -> None:
+        """Show the mistakes of a finished run's validation (None: nothing was held out)."""
+        self.set_mistakes(evaluation.mistakes if evaluation is not None else [],
+                          NOT_HELD_OUT if evaluation is None else self.NONE_WRONG)
+
+    def set_mistakes(self, mistakes: list[Mistake], placeholder: str = EMPTY) -> None:
+        """Show ``mistakes``; with none, ``placeholder`` says why."""
         self.clear()
+        self.placeholder = placeholder
         self.mistakes = list(mistakes)
         for i, mistake in enumerate(self.mistakes):
             item = QListWidgetItem(ink_pixmap(mistake.image), f"{mistake.truth} → "
@@ -174,6 +189,11 @@ class MistakesView(QListWidget):
                                       f"({mistake.probability:.0%})"))
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.addItem(item)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.mistakes:
+            paint_placeholder(self, self.placeholder)
 
     def _show(self, item: QListWidgetItem) -> None:
         MistakeDialog(self.mistakes[item.data(Qt.ItemDataRole.UserRole)], self).exec()

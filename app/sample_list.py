@@ -13,11 +13,11 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QListView
 
 from .qtimages import ink_pixmap
-from .widgets import plain_tip
+from .widgets import paint_placeholder, plain_tip
 
 if TYPE_CHECKING:
     from .samples_panel import SampleStore
@@ -79,10 +79,7 @@ class SampleListView(QListView):
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.model() is not None and self.model().rowCount() == 0:
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.EMPTY)
+            paint_placeholder(self, self.EMPTY)
 
     def event(self, event: QEvent) -> bool:
         # Keep Delete for this view rather than the window's "Clear canvas" shortcut.

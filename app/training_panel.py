@@ -98,6 +98,8 @@ class TrainingPanel(QWidget):
         self.confusion.clear()
         self.mistakes.set_mistakes([])
         self._set_mistake_count(None)
+        self.status.setText(IDLE)  # the last run's status was about another model
+        self.progress.setValue(0)
         self._update_buttons()
 
     def set_running(self, running: bool) -> None:
@@ -141,9 +143,9 @@ class TrainingPanel(QWidget):
             self.progress.setValue(PROGRESS_STEPS)
         if kept:
             self.confusion.set_evaluation(outcome.evaluation)
-            mistakes = outcome.evaluation.mistakes if outcome.evaluation else []
-            self.mistakes.set_mistakes(mistakes)
-            self._set_mistake_count(len(mistakes) if outcome.evaluation else None)
+            self.mistakes.set_evaluation(outcome.evaluation)
+            self._set_mistake_count(len(self.mistakes.mistakes) if outcome.evaluation
+                                    else None)
 
     def show_failure(self, message: str) -> None:
         self._say(f"Training failed: {message}")

@@ -15,7 +15,15 @@ from PySide6.QtGui import (
     QResizeEvent,
     QValidator,
 )
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QWidget,
+)
 
 from model.labels import MAX_LABEL_LENGTH
 
@@ -110,6 +118,15 @@ class _AtMost(QValidator):
     def validate(self, text: str, pos: int) -> QValidator.State:
         return (QValidator.State.Acceptable if len(text) <= self.n
                 else QValidator.State.Invalid)
+
+
+def paint_placeholder(view: QAbstractScrollArea, text: str) -> None:
+    """Draw ``text`` greyed and centred in an empty ``view``'s viewport (from its paintEvent),
+    saying what would be there and how to get it."""
+    painter = QPainter(view.viewport())
+    painter.setPen(view.palette().placeholderText().color())
+    painter.drawText(view.viewport().rect().adjusted(24, 24, -24, -24),
+                     Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
 
 
 def label_validator(parent: QObject) -> QValidator:

@@ -359,3 +359,26 @@ def test_worker_throttles_progress_but_reports_every_epoch(qtbot):
     seconds = outcome.result.seconds
     assert len(reports) - 4 <= seconds * REPORTS_PER_SECOND + 4 < 4 * 24  # 24 batches an epoch
     assert outcome.evaluation.n == len(outcome.result.validation_indices) == 6
+
+
+def test_the_misclassified_tab_says_why_it_is_empty_and_a_new_model_clears_the_status(
+        qtbot, window, tiny_model_path):
+    from app.results import NOT_HELD_OUT, MistakesView
+
+    panel = window.training_panel
+    assert panel.mistakes.placeholder == MistakesView.EMPTY
+    fill_samples(window, 4)  # 12 samples: too few to hold any out
+    quick_settings(window, epochs=2)
+    with qtbot.waitSignal(window.runner.finished, timeout=TRAIN_TIMEOUT_MS):
+        panel.train_button.click()
+    assert panel.mistakes.count() == 0 and panel.mistakes.placeholder == NOT_HELD_OUT
+    panel.tabs.setCurrentWidget(panel.mistakes)
+    shown = panel.mistakes.viewport().grab().toImage()
+    assert any(shown.pixelColor(x, y).lightness() < 200 for y in range(0, shown.height(), 2)
+               for x in range(0, shown.width(), 2))  # the text is painted, not only kept
+    assert panel.status.text().startswith("Finished") and panel.progress.value() > 0
+
+    window.document.modified = False
+    assert window.files.open_file(tiny_model_path)  # another model: the run was not its own
+    assert panel.status.text() == "Not training." and panel.progress.value() == 0
+    assert panel.mistakes.placeholder == MistakesView.EMPTY
