@@ -23,7 +23,7 @@ STRAY_SHARE = 0.15
 # ... and farther than this share of the glyph's size from its heavy pieces are stray marks.
 STRAY_GAP = 0.05
 # ... unless they lie above or below them within this many stroke widths or this share of
-# their height, whichever is more (dots, accents; a hand puts the dot of an i well above it).
+# their longer side, whichever is more (dots, accents; a hand puts the dot of an i well above).
 DOT_GAP = 2.5
 DOT_SHARE = 0.5
 # A glyph with this many light pieces is dusty: it is median-filtered first.
@@ -51,13 +51,14 @@ def _dot_places(stats: np.ndarray, box: np.ndarray, gaps: np.ndarray, width: flo
 
     That is above or below the glyph rather than beside it (its centre farther outside the
     box's rows than outside its columns: a hand or a slanted typeface shifts the dot of an i or
-    a j sideways) and at most ``DOT_GAP`` stroke widths or ``DOT_SHARE`` of the glyph's height
-    away; or within the box's columns and ``DOT_GAP`` stroke widths.
+    a j sideways) and at most ``DOT_GAP`` stroke widths or ``DOT_SHARE`` of the glyph's longer
+    side away (the dots of ÷ sit far from its flat bar); or within the box's columns and
+    ``DOT_GAP`` stroke widths.
     """
     centre_x, centre_y = (stats[:, 0] + stats[:, 2]) / 2, (stats[:, 1] + stats[:, 3]) / 2
     beside = np.maximum(np.maximum(box[0] - centre_x, centre_x - box[2]), 0)
     over = np.maximum(box[1] - centre_y, centre_y - box[3])
-    reach = max(DOT_GAP * width, DOT_SHARE * (box[3] - box[1]))
+    reach = max(DOT_GAP * width, DOT_SHARE * max(box[2] - box[0], box[3] - box[1]))
     within = (stats[:, 0] >= box[0]) & (stats[:, 2] <= box[2]) & (gaps <= DOT_GAP * width)
     return ((over > beside) & (gaps <= reach)) | within
 

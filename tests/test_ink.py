@@ -159,6 +159,14 @@ def test_a_dot_drawn_off_the_stem_is_kept(dot):
     assert without_strays(ink).sum() == ink.sum()
 
 
+def test_the_dots_of_a_division_sign_are_kept():
+    """Far from the flat bar in stroke widths (4.5 here), near it for the sign's width."""
+    bar = Stroke(points=np.array([[80, 140], [200, 140]], np.float32), width=14)
+    dots = [Stroke(points=np.array([[140, y]], np.float32), width=14) for y in (77, 203)]
+    ink = to_ink(render_strokes([bar, *dots]))
+    assert without_strays(ink).sum() == ink.sum()
+
+
 def test_a_speck_off_to_the_side_of_a_glyph_is_removed():
     """As big as a dot, but beside the glyph more than below it."""
     stem = Stroke(points=np.array([[140, 120], [140, 220]], np.float32), width=14)
