@@ -16,12 +16,16 @@ from .glyph import normalize_ink
 from .images import EmptyGlyphError, ImageLike
 from .ink import to_float, work_ink
 from .reading import Glyph, in_image, read_ink
+from .specks import without_strays
 
 if TYPE_CHECKING:
     from .classifier import Classifier
 
 TOP_K = 5
 UNSURE_BELOW = 0.5
+# An image of several pieces that the model knows, all its ink, as one of its labels with at
+# least this probability is that one character (=, ÷, a symbol of separate strokes), not a line.
+ONE_CHARACTER_SURE = 0.99
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class Recognition:
     known : bool
         Whether the whole image is one of the model's labels at all (see :mod:`model.reject`);
         when False, ``top`` are only the closest labels.
+    one_character : bool
+        Whether an image of several glyphs is one character all the same: known as one of the
+        model's labels, at least ``ONE_CHARACTER_SURE``, with none of its ink taken for a
+        speck or a stray mark (then ``reading`` is None).
     """
 
     top: list[tuple[str, float]]
@@ -58,6 +66,7 @@ class Recognition:
     ink: np.ndarray | None = None
     image: ImageLike | None = None
     known: bool = True
+    one_character: bool = False
 
     @property
     def label(self) -> str:
@@ -73,8 +82,9 @@ class Recognition:
 
     @property
     def reading(self) -> str | None:
-        """The text, when the image holds several characters; None for a single one."""
-        return self.text if len(self.glyphs) > 1 else None
+        """The text, when the image holds several characters; None for a single one (one
+        glyph, or several that make :attr:`one_character`)."""
+        return self.text if len(self.glyphs) > 1 and not self.one_character else None
 
 
 def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
@@ -112,4 +122,7 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
         line = in_image(read_ink(classifier, unit_ink, k), ink.shape, image)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
         return Recognition(top, seen, ink=unit_ink, image=image, known=known)
-    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image, known)
+    one_character = (len(line.glyphs) > 1 and known and top[0][1] >= ONE_CHARACTER_SURE
+                     and without_strays(ink) is ink)  # all its ink is what the network saw
+    return Recognition(top, seen, tuple(line.glyphs), line.text, unit_ink, image, known,
+                       one_character)

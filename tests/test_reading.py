@@ -98,3 +98,36 @@ def test_every_glyph_keeps_its_ranked_labels(printed):
 def test_a_blank_image_has_no_characters(printed):
     with pytest.raises(EmptyGlyphError):
         printed.recognize(Image.new("L", (100, 40), 255))
+
+
+def test_a_symbol_of_separate_strokes_is_one_character_not_a_line():
+    """A model of =, ÷ and + reads a drawn = as "=" at 99%; the segmenter sees two glyphs in
+    it, and the app showed them as a line of text ("÷÷")."""
+    from model.fit import ModelSettings, fit_classifier
+    from model.sketch import line, place
+    from model.strokes import render_strokes
+    from model.train import TrainingConfig
+
+    shapes = {"=": lambda: [line((0, 0.35), (0.6, 0.35)), line((0, 0.65), (0.6, 0.65))],
+              "÷": lambda: [line((0, 0.5), (0.6, 0.5)), np.array([[0.3, 0.2]]),
+                            np.array([[0.3, 0.8]])],
+              "+": lambda: [line((0, 0.5), (0.6, 0.5)), line((0.3, 0.2), (0.3, 0.8))]}
+    rng = np.random.default_rng(1)
+
+    def drawings(n: int) -> list[tuple[np.ndarray, str]]:
+        return [(np.asarray(render_strokes(place(make(), rng, rotation=5))), label)
+                for label, make in shapes.items() for _ in range(n)]
+
+    train = drawings(20)
+    classifier, _ = fit_classifier([im for im, _ in train], [label for _, label in train],
+                                   ModelSettings(hidden=(32,)),
+                                   TrainingConfig(epochs=150, validation_split=0, seed=0))
+    sure_pieces = 0
+    for image, label in drawings(4):
+        result = classifier.recognize(image)
+        if len(result.glyphs) > 1 and result.known and result.probability >= 0.99:
+            sure_pieces += 1
+            assert result.reading is None and result.label == label
+        elif len(result.glyphs) > 1:  # not sure enough to be one character: a line
+            assert result.reading == result.text
+    assert sure_pieces >= 2  # several glyphs to the segmenter, one sure character to the net
