@@ -77,7 +77,8 @@ def _result_json(recognition: Recognition, as_line: bool) -> dict[str, Any]:
         raise EmptyGlyphError("the image holds no characters")
     return {"text": recognition.text,
             "glyphs": [{"box": list(g.box), "label": g.label, "probability": g.top[0][1],
-                        "top": _ranked_json(g.top)} for g in recognition.glyphs]}
+                        "known": g.known, "top": _ranked_json(g.top)}
+                       for g in recognition.glyphs]}
 
 
 def _ranked_json(ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:

@@ -52,12 +52,18 @@ if TYPE_CHECKING:
     from .classifier import Classifier
 
 
+UNKNOWN = "?"  # the text's character for a glyph that is none of the model's labels
+
+
 @dataclass(frozen=True)
 class Glyph:
-    """One character of a line: its ink's bounding box and what it may be, best first."""
+    """One character of a line: its ink's bounding box and what it may be, best first;
+    ``known`` False when it is none of the model's labels (see :mod:`model.reject`), and
+    ``top`` only the closest ones."""
 
     box: Box
     top: list[tuple[str, float]]
+    known: bool = True
 
     @property
     def label(self) -> str:
@@ -72,7 +78,8 @@ class Reading:
     glyphs: list[Glyph]
 
 
-def read_line(classifier: Classifier, image: ImageLike, k: int = 3) -> Reading:
+def read_line(classifier: Classifier, image: ImageLike, k: int = 3,
+              threshold: float | None = None) -> Reading:
     """Read the characters of ``image``: lines top to bottom, glyphs left to right.
 
     Boxes are in the pixels of ``image``; see :func:`read_ink` for how it is read.
@@ -83,7 +90,7 @@ def read_line(classifier: Classifier, image: ImageLike, k: int = 3) -> Reading:
         The image holds no characters.
     """
     ink = work_ink(image)
-    return in_image(read_ink(classifier, to_float(ink), k), ink.shape, image)
+    return in_image(read_ink(classifier, to_float(ink), k, threshold), ink.shape, image)
 
 
 def in_image(reading: Reading, ink_shape: tuple[int, int], image: ImageLike) -> Reading:
@@ -96,10 +103,12 @@ def in_image(reading: Reading, ink_shape: tuple[int, int], image: ImageLike) -> 
         return reading
     return Reading(reading.text, [
         Glyph((int(g.box[0] * sx), int(g.box[1] * sy), min(int(np.ceil(g.box[2] * sx)), width),
-               min(int(np.ceil(g.box[3] * sy)), height)), g.top) for g in reading.glyphs])
+               min(int(np.ceil(g.box[3] * sy)), height)), g.top, g.known)
+        for g in reading.glyphs])
 
 
-def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
+def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3,
+             threshold: float | None = None) -> Reading:
     """Read the ink map (H, W) of an image: lines top to bottom, glyphs left to right.
 
     Parameters
@@ -109,6 +118,10 @@ def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
         The image's ink map (model.ink), built once; lines and glyphs are slices of it.
     k : int, default 3
         Ranked labels kept per glyph.
+    threshold : float, optional
+        Reject threshold deciding each glyph's ``known`` (see
+        :meth:`model.classifier.Classifier.known`; not for a model with a "none of these"
+        output); None uses the model's own. An unknown glyph is :data:`UNKNOWN` in the text.
 
     Returns
     -------
@@ -123,12 +136,12 @@ def read_ink(classifier: Classifier, ink: np.ndarray, k: int = 3) -> Reading:
     labels = set(classifier.labels)
     texts, glyphs = [], []
     for top, bottom in split_lines(ink):
-        line = _read_one_line(classifier, ink[top:bottom], k)
+        line = _read_one_line(classifier, ink[top:bottom], k, threshold)
         if line:
-            texts.append(line_text([g.label for g, _ in line], [box for _, box in line],
-                                   labels))
-            glyphs += [Glyph((g.box[0], g.box[1] + top, g.box[2], g.box[3] + top), g.top)
-                       for g, _ in line]
+            texts.append(line_text([g.label if g.known else UNKNOWN for g, _ in line],
+                                   [box for _, box in line], labels))
+            glyphs += [Glyph((g.box[0], g.box[1] + top, g.box[2], g.box[3] + top), g.top,
+                             g.known) for g, _ in line]
     if not glyphs:
         raise EmptyGlyphError("no characters found: the image holds no ink that looks like "
                               "writing")
@@ -219,30 +232,38 @@ def _glyph_starts(atoms: list[tuple[int, int, int, float]]) -> list[int]:
     return starts
 
 
-def _read_one_line(classifier: Classifier, line: np.ndarray, k: int
-                   ) -> list[tuple[Glyph, Box]]:
-    """The glyphs of one line's ink map, each with its box in the upright (deslanted) line."""
+def _read_one_line(classifier: Classifier, line: np.ndarray, k: int,
+                   threshold: float | None) -> list[tuple[Glyph, Box]]:
+    """The glyphs of one line's ink map, each with its box in the upright (deslanted) line
+    and whether it is one of the model's labels at ``threshold``."""
     found = line_candidates(line, classifier.preprocess)
     if found is None:
         return []
     atoms = found.atoms
-    probs = classifier.predict_vectors(found.vectors)
+    network_probs = classifier.predict_vectors(found.vectors)
     atom_boxes = [box for i, j, box in found.spans if j == i + 1]
-    probs = _shape_weighted(probs, [box for _, _, box in found.spans], atom_boxes,
+    probs = _shape_weighted(network_probs, [box for _, _, box in found.spans], atom_boxes,
                             found.height, classifier.labels)
     best = {0: (0.0, [])}
-    for (i, j, box), p in sorted(zip(found.spans, probs, strict=True), key=lambda t: t[0][1]):
+    for n, ((i, j, box), p) in sorted(enumerate(zip(found.spans, probs, strict=True)),
+                                      key=lambda t: t[1][0][1]):
         if i not in best:
             continue
         pieces = len({atom[2] for atom in atoms[i:j]})
         score = (best[i][0] + float(np.log(p.max() + 1e-9)) - JOIN_PENALTY * (pieces - 1)
                  - atoms[i][3])
         if j not in best or score > best[j][0]:
-            best[j] = (score, [*best[i][1], (box, p)])
+            best[j] = (score, [*best[i][1], (box, p, n)])
     end = max(best)  # all atoms, unless the last ones could not be read
+    chosen = [n for _, _, n in best[end][1]]
+    # A model with a "none of these" output learnt pieces of lines that are no glyph, and the
+    # cuts above already shun them; its prototypes, of whole glyphs, would refuse well-read
+    # glyphs of lines (bench/README.md). Other models' glyphs go through the reject option.
+    known = (np.ones(len(chosen), bool) if classifier.background else
+             classifier.known(found.vectors[chosen], network_probs[chosen], threshold))
     return [(Glyph(_unslanted(box, found.slant, found.offset),
-                   classifier.top(p / p.sum(), k)), box)
-            for box, p in best[end][1]]
+                   classifier.top(p / p.sum(), k), bool(is_known)), box)
+            for (box, p, _), is_known in zip(best[end][1], known, strict=True)]
 
 
 def _shape_weighted(probs: np.ndarray, boxes: list[Box], parts: list[Box], height: float,

@@ -119,7 +119,7 @@ def recognize(classifier: Classifier, image: ImageLike, k: int = TOP_K,
         return Recognition(top, seen, known=known)
     unit_ink = to_float(ink)
     try:
-        line = in_image(read_ink(classifier, unit_ink, k), ink.shape, image)
+        line = in_image(read_ink(classifier, unit_ink, k, threshold), ink.shape, image)
     except EmptyGlyphError:  # ink too faint to split, though enough for one glyph
         return Recognition(top, seen, ink=unit_ink, image=image, known=known)
     one_character = (len(line.glyphs) > 1 and known and top[0][1] >= ONE_CHARACTER_SURE

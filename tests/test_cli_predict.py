@@ -55,6 +55,19 @@ def test_predict_split_reads_strings(tmp):
     assert text.startswith(f"{tmp / 'ab.png'}: ab ")
 
 
+def test_a_line_read_by_a_model_marks_the_glyphs_that_are_none_of_its_labels(tmp, model):
+    """A model of three shapes reading letters: each is "?" (it had read them as its shapes,
+    whatever --reject-threshold said); with threshold 0 nothing is refused."""
+    letters = text_file(tmp / "xkw.png", "x k w")
+    report = as_json(ok("predict", letters, "--model", model, "--split", "--json"))
+    reading = report["predictions"][0]
+    assert [g["known"] for g in reading["glyphs"]] == [False] * 3
+    assert reading["text"] == "? ? ?"
+    never = as_json(ok("predict", letters, "--model", model, "--split", "--json",
+                       "--reject-threshold", "0"))["predictions"][0]
+    assert all(g["known"] for g in never["glyphs"]) and "?" not in never["text"]
+
+
 def test_predict_points_to_split_for_an_image_of_several_characters(tmp):
     """Without --split a line of text is one unknown character ("?"); a note says why."""
     line = text_file(tmp / "word.png", "abc")
