@@ -178,15 +178,19 @@ class PredictionPanel(QWidget):
             self.caption.setText(f"{sure} sure")
             self.caption.setStyleSheet("")
             self.best.setStyleSheet("")
-        self.reading.setText(f"As one character: {result.label}, {sure}" if line else "")
+        # a line that is no character as a whole (what a "none of these" output says of words)
+        closest_whole = line and not result.known
+        self.reading.setText(("As one character: none of this model's labels" if closest_whole
+                              else f"As one character: {result.label}, {sure}") if line else "")
         self.reading.setVisible(line)
-        self.top_heading.setText("Top 5 as one character" if line else
+        self.top_heading.setText("Closest as one character" if closest_whole else
+                                 "Top 5 as one character" if line else
                                  "Closest labels" if closest else "Top 5")
         for i, (name, bar, value) in enumerate(self.rows):
             shown = i < len(result.top)
             for widget in (name, bar, value):
                 widget.setVisible(shown)
-                widget.setStyleSheet(GREY if closest else "")
+                widget.setStyleSheet(GREY if closest or closest_whole else "")
             if shown:
                 label, probability = result.top[i]
                 name.setText(label)

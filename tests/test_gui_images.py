@@ -7,8 +7,9 @@ from PySide6.QtGui import QClipboard, QDragEnterEvent, QDropEvent, QGuiApplicati
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolButton
 
+from model.builtin import builtin_path
 from model.strokes import CANVAS_SIZE, Stroke, render_strokes
-from tests.glyphs import shape_points
+from tests.glyphs import shape_points, text_image
 from tests.gui_helpers import patch_dialog, prediction
 
 
@@ -33,8 +34,22 @@ def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, mo
     window.images.open_file(path)
     qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
     assert window.prediction.best.text() == "| o -"  # far apart: words
-    assert window.prediction.reading.text().startswith("As one character: ")
-    assert window.prediction.top_heading.text() == "Top 5 as one character"
+    # three shapes side by side are none of the shapes as a whole
+    assert window.prediction.reading.text() == "As one character: none of this model's labels"
+    assert window.prediction.top_heading.text() == "Closest as one character"
+
+
+def test_a_line_that_is_no_character_as_a_whole_says_so(qtbot, window, tmp_path):
+    """The printed model's "none of these" output takes a word as a whole: its top 5 as one
+    character were five labels at 0.0%."""
+    assert window.files.open_file(builtin_path("printed"))
+    path = tmp_path / "word.png"
+    text_image("Hello").save(path)
+    window.images.open_file(path)
+    qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
+    assert window.prediction.best.text() == "Hello"
+    assert window.prediction.reading.text() == "As one character: none of this model's labels"
+    assert window.prediction.top_heading.text() == "Closest as one character"
 
 
 def test_paste_and_drop_an_image(qtbot, window, tmp_path):
