@@ -115,6 +115,9 @@ class _ThreadOwner(QObject):
     """Runs one worker at a time in a QThread of its own; the worker's result is kept and
     delivered (:meth:`_deliver`) in the GUI thread once the thread has ended.
 
+    A worker has ``progressed`` and ``done`` signals, a ``run`` slot and a ``cancel_token``;
+    a subclass declares its own ``progressed`` signal, of the worker's arguments.
+
     Signals: runningChanged(bool); is_running() is False from the moment it says False.
     """
 
@@ -136,9 +139,13 @@ class _ThreadOwner(QObject):
             self._worker.cancel_token.cancel()
 
     def _start(self, worker: QObject) -> None:
-        """Run ``worker.run`` in a new thread; the worker reports through ``_keep_result``."""
+        """Run ``worker.run`` in a new thread. The worker's ``progressed`` signal is forwarded
+        as this owner's, and its ``done`` result is kept (``_keep_result``) until the thread
+        has ended."""
         if self.is_running():
             raise RuntimeError(f"{type(self).__name__} is already at work")
+        worker.progressed.connect(self.progressed)
+        worker.done.connect(self._keep_result)
         thread = QThread(self)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
@@ -188,10 +195,7 @@ class TrainingRunner(_ThreadOwner):
     failed = Signal(str)
 
     def start(self, job: TrainingJob) -> None:
-        worker = TrainingWorker(job)
-        worker.progressed.connect(self.progressed)
-        worker.done.connect(self._keep_result)
-        self._start(worker)
+        self._start(TrainingWorker(job))
 
     def stop(self) -> None:
         """Cancel, wait for the thread to end and drop the result (when the window closes)."""
@@ -259,10 +263,7 @@ class FolderReader(_ThreadOwner):
     stopped = Signal(str)
 
     def start(self, folder: str) -> None:
-        worker = _ReadWorker(folder)
-        worker.progressed.connect(self.progressed)
-        worker.done.connect(self._keep_result)
-        self._start(worker)
+        self._start(_ReadWorker(folder))
 
     def finish(self) -> None:
         """Let a read in progress end and deliver its result now (when the window closes)."""
