@@ -50,13 +50,27 @@ def not_hdf5(name: str, expected: str) -> str:
 def header_format(path: str | os.PathLike) -> Any:
     """The format name in the header of the HDF5 file at ``path`` (None if it has none).
 
+    A file another program is writing to is read as SWMR readers do.
+
     Raises
     ------
     OSError, KeyError or ValueError
         The file is not HDF5 or cannot be read.
     """
-    with h5py.File(path, "r", locking=False) as f:
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            return f.attrs.get("format")
+    except OSError as exc:
+        if not open_for_write(exc):
+            raise
+    with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as f:
         return f.attrs.get("format")
+
+
+def open_for_write(exc: OSError) -> bool:
+    """True for HDF5's refusal of a file whose flags say a writer has it open: a sample set
+    that another program is appending to (or a killed writer left), readable in SWMR mode."""
+    return "already open for write" in str(exc)
 
 
 def has_format(path: str | os.PathLike, expected: str) -> bool:

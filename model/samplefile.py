@@ -39,7 +39,7 @@ import numpy as np
 
 from .atomic import interrupts_deferred
 from .errors import first_line
-from .fileformat import SAMPLES_FORMAT, check_header, not_hdf5
+from .fileformat import SAMPLES_FORMAT, check_header, not_hdf5, open_for_write
 from .filelock import write_lock
 from .h5checks import UnsafeFileError, check_file, checked_dataset
 from .h5io import hdf5_writer, open_for_append, reserve_space, write_flags_set
@@ -229,9 +229,9 @@ def _open_for_reading(path: Path) -> h5py.File:
     try:
         return h5py.File(path, "r")
     except OSError as exc:
-        if not (_flagged(exc) or _busy(exc)):
+        if not (open_for_write(exc) or _busy(exc)):
             raise
-        flagged = _flagged(exc)
+        flagged = open_for_write(exc)
     if flagged and _repaired_if_unlocked(path):
         return h5py.File(path, "r")
     return _when_free(lambda: h5py.File(path, "r", libver="latest", swmr=True))
@@ -297,11 +297,6 @@ def _when_free(open_file: Callable[[], h5py.File]) -> h5py.File:
             if not _busy(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
-
-
-def _flagged(exc: OSError) -> bool:
-    """True for HDF5's refusal of a file whose flags say a writer has it open."""
-    return "already open for write" in str(exc)
 
 
 def _busy(exc: OSError) -> bool:

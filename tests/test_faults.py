@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from model.atomic import interrupts_deferred, remove_stale_temporaries
+from model.fileformat import SAMPLES_FORMAT, has_format
 from model.imagefolders import IMPORT_BATCH
 from model.modelfile import load_model, save_model
 from model.samples import SampleSet, SampleSetError
@@ -134,6 +135,31 @@ def test_a_live_writers_file_is_never_rewritten_by_a_reader(base):
         time.sleep(0.02)
     first.communicate(timeout=60)
     assert base.stat().st_ino == inode and len(SampleSet(base)) == 11
+
+
+OPENS_FOR_APPEND = """
+import sys
+from pathlib import Path
+from model.h5io import open_for_append
+
+appending = open_for_append(Path(sys.argv[1]))
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize("writer", ["alive", "killed"])
+def test_out_to_a_sample_set_a_writer_has_open_adds_to_it(base, one_png, writer):
+    holder = script(OPENS_FOR_APPEND, base)
+    assert holder.stdout.readline() == "open\n"  # HDF5 now flags the file as open for write
+    if writer == "alive":
+        assert has_format(base, SAMPLES_FORMAT)  # what `--out` and the app check first
+        holder.communicate("go\n", timeout=60)
+    else:
+        holder.kill()
+        holder.communicate(timeout=60)
+    out = ok("import", one_png, "--label", "3", "--out", base).stdout
+    assert "(now 6)" in out and SampleSet(base).labels() == ["b"] * 5 + ["3"]
 
 
 # --- full disk -------------------------------------------------------------------------------
