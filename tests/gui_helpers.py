@@ -13,6 +13,9 @@ from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.glyphs import shape_images, shape_points
 
 TRAIN_TIMEOUT_MS = 60_000
+# The longest a GUI test waits for what takes milliseconds (a prediction, a focus change, a
+# resize): generous for a busy CI machine, and free when the wait ends at once.
+WAIT_MS = 10_000
 
 
 def widget_point(canvas: Canvas, x: float, y: float) -> QPoint:
@@ -43,7 +46,7 @@ def draw_shape(canvas: Canvas, label: str, seed: int = 1) -> None:
 def prediction(qtbot, window: MainWindow) -> str:
     """The big label of the prediction panel once the live prediction has run."""
     panel = window.prediction
-    qtbot.waitUntil(lambda: not panel.showing_message(), timeout=2000)
+    qtbot.waitUntil(lambda: not panel.showing_message(), timeout=WAIT_MS)
     return panel.best.text()
 
 

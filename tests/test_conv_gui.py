@@ -4,6 +4,7 @@ from model.fit import CONV_ADVICE, ModelSettings
 from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.gui_helpers import (
     TRAIN_TIMEOUT_MS,
+    WAIT_MS,
     draw_shape,
     fill_samples,
     prediction,
@@ -64,4 +65,4 @@ def test_train_a_conv_net_in_the_app_then_predict(qtbot, make_window):
         draw_shape(window.canvas, label, seed=99)
         assert prediction(qtbot, window) == label
         window.action_set.clear.trigger()
-        qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+        qtbot.waitUntil(window.prediction.showing_message, timeout=WAIT_MS)

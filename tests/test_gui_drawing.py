@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.glyphs import shape_points
-from tests.gui_helpers import draw, draw_shape, prediction, widget_point
+from tests.gui_helpers import WAIT_MS, draw, draw_shape, prediction, widget_point
 
 
 def test_drawing_updates_the_prediction_live(qtbot, window):
@@ -22,7 +22,7 @@ def test_drawing_updates_the_prediction_live(qtbot, window):
     assert not panel.seen.pixmap().isNull()
     assert not panel.seen_view.isVisible()  # one drawn character: its image would repeat it
     window.action_set.clear.trigger()
-    qtbot.waitUntil(panel.showing_message, timeout=2000)
+    qtbot.waitUntil(panel.showing_message, timeout=WAIT_MS)
     draw_shape(window.canvas, "o")
     assert prediction(qtbot, window) == "o"
     assert window.windowTitle().startswith("shapes")
@@ -83,7 +83,7 @@ def test_undo_redo_clear_with_keys(qtbot, window):
     assert len(canvas.drawing.strokes) == 2
     QTest.keyClick(window, Qt.Key.Key_Escape)
     assert canvas.is_blank()
-    qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+    qtbot.waitUntil(window.prediction.showing_message, timeout=WAIT_MS)
     assert window.action_set.undo.isEnabled() and not window.action_set.clear.isEnabled()
     window.action_set.undo.trigger()
     assert len(canvas.drawing.strokes) == 2
@@ -132,7 +132,7 @@ def test_digits_drawn_with_the_mouse_are_read_by_the_default_model(qtbot, make_w
     rng = np.random.default_rng(31)
     for digit in "0123456789":
         window.action_set.clear.trigger()
-        qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+        qtbot.waitUntil(window.prediction.showing_message, timeout=WAIT_MS)
         strokes, _pen = draw_digit(digit, rng)
         for stroke in strokes:
             draw(window.canvas, stroke.points[::2])
@@ -152,11 +152,11 @@ def test_a_drawing_of_none_of_the_labels_shows_as_unknown_with_the_closest_in_gr
     assert "palette(mid)" in panel.rows[0][0].styleSheet()
     assert not window.isWindowModified()
     panel.sensitivity.setValue(0)  # never reject: the closest label is the answer again
-    qtbot.waitUntil(lambda: panel.best.text() in SHAPES, timeout=2000)
+    qtbot.waitUntil(lambda: panel.best.text() in SHAPES, timeout=WAIT_MS)
     assert panel.rows[0][0].styleSheet() == "" and window.isWindowModified()
     assert window.classifier.reject.threshold == 0
     window.action_set.clear.trigger()
-    qtbot.waitUntil(panel.showing_message, timeout=2000)
+    qtbot.waitUntil(panel.showing_message, timeout=WAIT_MS)
     assert "Draw" in panel.message.text()  # a blank canvas stays "nothing drawn"
 
 

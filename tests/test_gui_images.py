@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QToolButton
 from model.builtin import builtin_path
 from model.strokes import CANVAS_SIZE, Stroke, render_strokes
 from tests.glyphs import shape_points, text_image
-from tests.gui_helpers import patch_dialog, prediction
+from tests.gui_helpers import WAIT_MS, patch_dialog, prediction
 
 
 def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, monkeypatch,
@@ -32,7 +32,7 @@ def test_open_image_classifies_it_and_reads_several_characters(qtbot, window, mo
     path = tmp_path / "row.png"
     row.save(path)
     window.images.open_file(path)
-    qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=WAIT_MS)
     assert window.prediction.best.text() == "| o -"  # far apart: words
     # three shapes side by side are none of the shapes as a whole
     assert window.prediction.reading.text() == "As one character: none of this model's labels"
@@ -46,7 +46,7 @@ def test_a_line_that_is_no_character_as_a_whole_says_so(qtbot, window, tmp_path)
     path = tmp_path / "word.png"
     text_image("Hello").save(path)
     window.images.open_file(path)
-    qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: window.prediction.reading.isVisible(), timeout=WAIT_MS)
     assert window.prediction.best.text() == "Hello"
     assert window.prediction.reading.text() == "As one character: none of this model's labels"
     assert window.prediction.top_heading.text() == "Closest as one character"

@@ -11,6 +11,7 @@ import model.imagefolders
 from app.samples_panel import IMPORT_STOPPED
 from app.worker import REPORTS_PER_SECOND
 from tests.glyphs import glyph, write_folder
+from tests.gui_helpers import WAIT_MS
 
 
 @pytest.fixture
@@ -27,11 +28,11 @@ def test_an_import_shows_its_progress_and_then_the_count(qtbot, make_window, fol
     panel = window.samples_panel
     said = []
     panel.message.connect(said.append)
-    with qtbot.waitSignal(panel.reader.progressed, timeout=10_000):
+    with qtbot.waitSignal(panel.reader.progressed, timeout=WAIT_MS):
         panel.import_button.click()
     assert panel.import_progress.isVisible() and panel.import_progress.maximum() == 36
     assert panel.import_button.text() == "Stop import" and not panel.import_action.isEnabled()
-    with qtbot.waitSignal(panel.reader.finished, timeout=10_000):
+    with qtbot.waitSignal(panel.reader.finished, timeout=WAIT_MS):
         pass
     assert said[0] == f"Reading the images of {folder}…"
     assert said[1] == f"Reading images… 0 of 36 from {folder}"  # counted before any is read
@@ -59,11 +60,11 @@ def test_a_stopped_import_adds_nothing_and_the_next_one_works(qtbot, make_window
 
     monkeypatch.setattr(model.imagefolders, "read_image", read_image)
     panel.import_button.click()
-    qtbot.waitUntil(reached.is_set, timeout=10_000)
+    qtbot.waitUntil(reached.is_set, timeout=WAIT_MS)
     assert panel.import_button.text() == "Stop import"
     panel.import_button.click()  # Stop import
     assert not panel.import_button.isEnabled()  # until the reading has stopped
-    with qtbot.waitSignal(panel.reader.stopped, timeout=10_000):
+    with qtbot.waitSignal(panel.reader.stopped, timeout=WAIT_MS):
         release.set()
     assert len(read) == 6  # it stopped before the next file
     assert len(window.store.samples) == 0
@@ -72,7 +73,7 @@ def test_a_stopped_import_adds_nothing_and_the_next_one_works(qtbot, make_window
     assert panel.import_button.isEnabled() and panel.import_button.text() == "Import folder…"
     assert panel.import_action.isEnabled() and not panel.import_progress.isVisible()
 
-    with qtbot.waitSignal(panel.reader.finished, timeout=10_000):
+    with qtbot.waitSignal(panel.reader.finished, timeout=WAIT_MS):
         panel.import_action.trigger()
     assert len(window.store.samples) == 36
 
@@ -80,11 +81,11 @@ def test_a_stopped_import_adds_nothing_and_the_next_one_works(qtbot, make_window
 def test_a_stop_that_comes_after_the_last_file_still_adds_nothing(qtbot, make_window, folder):
     window = make_window()
     panel = window.samples_panel
-    with qtbot.waitSignal(panel.reader.progressed, timeout=10_000,
+    with qtbot.waitSignal(panel.reader.progressed, timeout=WAIT_MS,
                           check_params_cb=lambda done, total: done == total):
         panel.import_button.click()
     panel.import_button.click()  # the images are all read, but not yet added
-    with qtbot.waitSignal(panel.reader.stopped, timeout=10_000):
+    with qtbot.waitSignal(panel.reader.stopped, timeout=WAIT_MS):
         pass
     assert len(window.store.samples) == 0
     assert window.statusBar().currentMessage() == IMPORT_STOPPED

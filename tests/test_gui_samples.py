@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit
 from model.labels import MAX_LABEL_LENGTH
 from model.samples import SampleSet
 from model.strokes import Stroke, render_strokes
-from tests.gui_helpers import add_drawn_samples, draw_shape, fill_samples, patch_dialog
+from tests.gui_helpers import WAIT_MS, add_drawn_samples, draw_shape, fill_samples, patch_dialog
 
 
 def test_add_samples_by_drawing_and_find_them_after_a_restart(qtbot, make_window, data_dir):
@@ -123,7 +123,7 @@ def test_import_and_export_samples(qtbot, make_window, monkeypatch, tmp_path, me
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *a, **k: str(root)))
     panel = window.samples_panel
-    with qtbot.waitSignal(panel.reader.finished, timeout=10_000):
+    with qtbot.waitSignal(panel.reader.finished, timeout=WAIT_MS):
         panel.import_action.trigger()
         assert panel.reader.is_running() and not panel.import_action.isEnabled()
         assert panel.import_button.text() == "Stop import"

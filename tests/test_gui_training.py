@@ -16,6 +16,7 @@ from tests.glyphs import STROKE_SHAPES as SHAPES
 from tests.glyphs import shape_images
 from tests.gui_helpers import (
     TRAIN_TIMEOUT_MS,
+    WAIT_MS,
     add_drawn_samples,
     draw_shape,
     fill_samples,
@@ -48,14 +49,14 @@ def test_train_on_drawn_samples_then_predict(qtbot, make_window):
     # 6 held-out samples: the panel says they are too few instead of showing a percentage
     assert "too few held-out samples" in panel.confusion.caption.text()
     assert "too few held-out samples" in panel.status.text() and "%" not in panel.status.text()
-    qtbot.waitUntil(lambda: not panel.cancel_button.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: not panel.cancel_button.isEnabled(), timeout=WAIT_MS)
     assert panel.continue_button.isEnabled()
     window.action_set.clear.trigger()
     for label in SHAPES:
         draw_shape(window.canvas, label, seed=99)
         assert prediction(qtbot, window) == label
         window.action_set.clear.trigger()
-        qtbot.waitUntil(window.prediction.showing_message, timeout=2000)
+        qtbot.waitUntil(window.prediction.showing_message, timeout=WAIT_MS)
 
 
 def test_continue_training_with_a_new_label_grows_the_output(qtbot, window, tiny_model_path):

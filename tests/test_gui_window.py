@@ -19,13 +19,13 @@ from app.prediction import PANEL_WIDTH, PredictionPanel
 from app.widgets import FittedLabel
 from model.labels import MAX_LABEL_LENGTH
 from model.recognition import Recognition
-from tests.gui_helpers import TRAIN_TIMEOUT_MS, draw_shape, fill_samples, quick_settings
+from tests.gui_helpers import TRAIN_TIMEOUT_MS, WAIT_MS, draw_shape, fill_samples, quick_settings
 
 
 def test_esc_in_the_label_field_leaves_it_and_keeps_the_drawing(qtbot, window):
     draw_shape(window.canvas, "|")
     window.label_edit.setFocus()
-    qtbot.waitUntil(window.label_edit.hasFocus, timeout=2000)
+    qtbot.waitUntil(window.label_edit.hasFocus, timeout=WAIT_MS)
     QTest.keyClicks(window.label_edit, "a")
     QTest.keyClick(window.label_edit, Qt.Key.Key_Escape)
     assert len(window.canvas.drawing.strokes) == 1
@@ -47,7 +47,7 @@ def test_esc_and_del_clear_the_canvas_only_when_the_drawing_area_has_the_focus(q
     for widget in (form.hidden, form.epochs, panel.train_button, window.prediction.sensitivity,
                    window.samples_panel.filter, window.samples_panel.view):
         widget.setFocus()
-        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        qtbot.waitUntil(widget.hasFocus, timeout=WAIT_MS)
         for key in (Qt.Key.Key_Escape, Qt.Key.Key_Delete):
             QTest.keyClick(widget, key)
             assert len(canvas.drawing.strokes) == 1, (widget, key)
@@ -73,7 +73,7 @@ def test_ctrl_z_in_the_label_field_undoes_typing_then_strokes(qtbot, window):
     draw_shape(window.canvas, "|")
     window.canvas.clear()
     window.label_edit.setFocus()
-    qtbot.waitUntil(window.label_edit.hasFocus, timeout=2000)
+    qtbot.waitUntil(window.label_edit.hasFocus, timeout=WAIT_MS)
     QTest.keyClicks(window.label_edit, "b")
     undo = (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(window.label_edit, *undo)
@@ -163,7 +163,7 @@ def test_drawing_over_an_opened_image_is_pointed_out(qtbot, window, tmp_path):
 
 def test_at_the_minimum_size_the_canvas_keeps_a_usable_size(qtbot, window):
     window.resize(window.minimumSize())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=2000)
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=WAIT_MS)
     QApplication.processEvents()
     canvas = window.canvas.paper_rect()
     assert canvas.width() >= CANVAS_MIN_SIDE - 2, canvas
@@ -228,7 +228,7 @@ def test_long_labels_in_the_top_five_are_cut_in_the_middle_and_stay_apart(qtbot)
 def test_the_prediction_column_grows_in_a_wide_window(qtbot, window):
     narrow = window.prediction.width()
     window.resize(1800, 900)
-    qtbot.waitUntil(lambda: window.width() == 1800, timeout=2000)
+    qtbot.waitUntil(lambda: window.width() == 1800, timeout=WAIT_MS)
     QApplication.processEvents()
     assert window.prediction.width() > narrow
     assert window.prediction.width() > PANEL_WIDTH
@@ -236,7 +236,7 @@ def test_the_prediction_column_grows_in_a_wide_window(qtbot, window):
 
 def test_a_long_status_message_stops_short_of_the_sample_counter(qtbot, window):
     window.resize(window.minimumSize())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=2000)
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=WAIT_MS)
     text = "Opened a model with a long name: " + "it knows many characters, " * 8
     window.status(text)
     shown = window.statusBar().currentMessage()
@@ -326,7 +326,7 @@ def test_a_recent_model_that_is_gone_is_said_once_and_taken_off_the_list(
     window.document.modified = True  # nothing to ask about: there is nothing to open
     menu = window.action_set.recent_menu
     menu.popup(window.mapToGlobal(window.rect().center()))
-    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    qtbot.waitUntil(menu.isVisible, timeout=WAIT_MS)
     names = [action.text() for action in menu.actions()]
     assert names[:2] == ["kept.h5", "gone.h5"]
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(
@@ -335,6 +335,6 @@ def test_a_recent_model_that_is_gone_is_said_once_and_taken_off_the_list(
                                f"{gone} no longer exists, so it was taken off the recent files.")]
     assert window.model_path == kept
     menu.popup(window.mapToGlobal(window.rect().center()))
-    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    qtbot.waitUntil(menu.isVisible, timeout=WAIT_MS)
     assert "gone.h5" not in [action.text() for action in menu.actions()]
     menu.close()
