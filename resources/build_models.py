@@ -9,10 +9,11 @@ digits  — handwritten 0-9, three conv nets with a "none of these" output, aver
           are held out) and two dusty copies of each, scikit-learn's 1,797 UCI digits, digits
           printed in the training font families and drawn with the pen; letters, signs and
           scribbles (no bars) as "none"; augmentation.
-printed — 0-9, A-Z, a-z, a dense net trained on glyphs rendered with pillow from the typefaces
-          of the Debian font packages in resources/fonts.py, with scan- and pen-like distortions
-          (weight, slant, uneven thickness, blur, noise), and on the line reader's candidates
-          in lines of those typefaces (resources/line_pieces.py); whole designs are held out.
+printed — 0-9, A-Z, a-z, three dense nets averaged, each with its own seed, trained on glyphs
+          rendered with pillow from the typefaces of the Debian font packages in
+          resources/fonts.py, with scan- and pen-like distortions (weight, slant, uneven
+          thickness, blur, noise), and on the line reader's candidates in lines of those
+          typefaces (resources/line_pieces.py); whole designs are held out.
 
 Each run prints its held-out figures (also written in bench/README.md). Not run by CI or tests.
 """
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from canvas_letters import TEMPLATES as LETTER_TEMPLATES
 
 from model.augment import AugmentConfig
+from model.classifier import Classifier
 from model.ensemble import Ensemble
 from model.evaluation import Evaluation, evaluate_classifier, input_vectors
 from model.fit import ModelSettings, fit_classifier
@@ -88,8 +90,9 @@ N_SCRIBBLES = 1500
 BAR_WIDTH = 0.45
 DIGITS_PREPROCESS = PreprocessConfig(deskew=True)
 N_DRAWN_PER_DIGIT, DRAWN_SEED = 100, SEED + 1
-# The digits model averages networks trained alike with these seeds (model/ensemble.py): the
-# three of SEED + 0, 100, ..., 400 best on dusty drawings and symbols of my own (bench/README.md).
+# Both models average networks trained alike with these seeds (model/ensemble.py): for digits,
+# the three of SEED + 0, 100, ..., 400 best on dusty drawings and symbols of my own
+# (bench/README.md); printed took them as they were.
 MEMBER_SEEDS = (SEED + 100, SEED + 200, SEED + 400)
 # Dusty copies of every MNIST training digit in each member's training set (bench/README.md).
 DUST_COPIES = 2
@@ -245,11 +248,7 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
                                    progress=report, background=NONE)
         members.append(member)
     seconds = time.perf_counter() - start
-    # The members' mean; the reject option, history and training settings are the first
-    # member's, the training time all of theirs.
-    classifier = dataclasses.replace(members[0],
-                                     network=Ensemble([m.network for m in members]))
-    classifier.training.update(member_seeds=list(MEMBER_SEEDS), seconds=round(seconds, 2))
+    classifier = ensemble_of(members, seconds)
     canvas = make_set(50, SEED)
     mnist_score = evaluate_classifier(classifier, list(x_test), list(y_test))
     canvas_score = evaluate_classifier(classifier, [im for im, _ in canvas],
@@ -260,6 +259,16 @@ def build_digits(epochs: int, out: Path = MODELS / "digits.h5") -> None:
     print(f"digits: {len(members)} members trained in {seconds:.0f} s; held-out MNIST "
           f"{mnist_score.accuracy:.2%} of {mnist_score.n}, canvas drawings "
           f"{canvas_score.accuracy:.2%} of {canvas_score.n}")
+
+
+def ensemble_of(members: list[Classifier], seconds: float) -> Classifier:
+    """The mean of ``members`` (trained with ``MEMBER_SEEDS``) as one classifier: the reject
+    option, history and training settings are the first member's, the training time (all of
+    theirs) is ``seconds``."""
+    classifier = dataclasses.replace(members[0],
+                                     network=Ensemble([m.network for m in members]))
+    classifier.training.update(member_seeds=list(MEMBER_SEEDS), seconds=round(seconds, 2))
+    return classifier
 
 
 def merged_accuracy(score: Evaluation) -> float:
@@ -300,16 +309,20 @@ def build_printed(epochs: int, variants: int, n_lines: int,
     # Dense: the conv recipe (16,32 + 256) read held-out designs no better and l as I in lines.
     settings = ModelSettings(hidden=(512, 256), conv=(), preprocess=PreprocessConfig(),
                              augment=True, augment_config=AugmentConfig())
-    config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
-                            validation_split=0.03, seed=SEED, max_seconds=3600)
+    members = []
     start = time.perf_counter()
-    classifier, result = fit_classifier(images, labels, settings, config, name="Printed",
-                                        progress=report, background=NONE)
+    for seed in MEMBER_SEEDS:
+        config = TrainingConfig(epochs=epochs, batch_size=64, learning_rate=1e-3,
+                                validation_split=0.03, seed=seed, max_seconds=3600)
+        member, _ = fit_classifier(images, labels, settings, config, name="Printed",
+                                   progress=report, background=NONE)
+        members.append(member)
     seconds = time.perf_counter() - start
+    classifier = ensemble_of(members, seconds)
     scores = held_out_scores(classifier, faces, SEED + 1)
     classifier.training["held_out"] = scores
     save_model(classifier, out)
-    print(f"printed: trained in {seconds:.0f} s ({result.epochs_run} epochs)")
+    print(f"printed: {len(members)} members trained in {seconds:.0f} s")
     for kind, score in scores.items():
         print(f"  held-out {kind} designs ({', '.join(score['designs'])}): top-1 "
               f"{score['top1']:.2%}, look-alikes merged {score['top1_merged']:.2%} of "

@@ -27,8 +27,8 @@ CLASSES = {"digits": list(string.digits),
 def test_builtin_model_loads_with_its_documented_classes(name):
     path = builtin_path(name)
     assert path.is_file(), f"resources/models/{name}.h5 is missing"
-    # weights (the digits model's three networks) and reject prototypes
-    assert path.stat().st_size < 8 * 1024 * 1024
+    # weights (three networks each) and reject prototypes: 7.7 MB (digits) and 9.2 MB (printed)
+    assert path.stat().st_size < 10 * 1024 * 1024
     classifier = load_model(resolve_model(name))
     assert classifier.labels == CLASSES[name]
     assert classifier.training["held_out"]
