@@ -87,7 +87,18 @@ def attempt(work: Callable[[], object], expected: type[Exception], what: str) ->
         return f"{what} stopped unexpectedly: {first_line(exc)}"
 
 
-class TrainingWorker(QObject):
+class _Worker(QObject):
+    """What a :class:`_ThreadOwner` runs: its ``run`` slot in the thread, a ``cancel_token``
+    the owner cancels, and throttled reports. A subclass declares its ``progressed`` signal
+    (of its own arguments) and its ``done`` signal (its result, or a str saying why not)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_token = CancelToken()
+        self._may_report = _Throttle()
+
+
+class TrainingWorker(_Worker):
     """Runs one job when its thread starts; reports through signals."""
 
     progressed = Signal(object)  # Progress
@@ -96,8 +107,6 @@ class TrainingWorker(QObject):
     def __init__(self, job: TrainingJob):
         super().__init__()
         self.job = job
-        self.cancel_token = CancelToken()
-        self._may_report = _Throttle()
 
     @Slot()
     def run(self) -> None:
@@ -115,8 +124,8 @@ class _ThreadOwner(QObject):
     """Runs one worker at a time in a QThread of its own; the worker's result is kept and
     delivered (:meth:`_deliver`) in the GUI thread once the thread has ended.
 
-    A worker has ``progressed`` and ``done`` signals, a ``run`` slot and a ``cancel_token``;
-    a subclass declares its own ``progressed`` signal, of the worker's arguments.
+    The worker is a :class:`_Worker`; a subclass declares its own ``progressed`` signal, of
+    the worker's arguments.
 
     Signals: runningChanged(bool); is_running() is False from the moment it says False.
     """
@@ -126,7 +135,7 @@ class _ThreadOwner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._thread: QThread | None = None
-        self._worker: QObject | None = None
+        self._worker: _Worker | None = None
         self._result: object = None
 
     def is_running(self) -> bool:
@@ -138,7 +147,7 @@ class _ThreadOwner(QObject):
         if self._worker is not None:
             self._worker.cancel_token.cancel()
 
-    def _start(self, worker: QObject) -> None:
+    def _start(self, worker: _Worker) -> None:
         """Run ``worker.run`` in a new thread. The worker's ``progressed`` signal is forwarded
         as this owner's, and its ``done`` result is kept (``_keep_result``) until the thread
         has ended."""
@@ -174,7 +183,7 @@ class _ThreadOwner(QObject):
         if result is not None:
             self._deliver(worker, result)
 
-    def _deliver(self, worker: QObject, result: object) -> None:
+    def _deliver(self, worker: _Worker, result: object) -> None:
         raise NotImplementedError
 
 
@@ -207,14 +216,14 @@ class TrainingRunner(_ThreadOwner):
             self._result = None
             self._thread_done()
 
-    def _deliver(self, worker: QObject, result: object) -> None:
+    def _deliver(self, worker: _Worker, result: object) -> None:
         if isinstance(result, FinishedRun):
             self.finished.emit(result)
         else:
             self.failed.emit(result)
 
 
-class _ReadWorker(QObject):
+class _ReadWorker(_Worker):
     """Reads one folder into working images when its thread starts; reports how many files
     it has read (throttled) and stops when its ``cancel_token`` is cancelled."""
 
@@ -224,8 +233,6 @@ class _ReadWorker(QObject):
     def __init__(self, folder: str):
         super().__init__()
         self.folder = folder
-        self.cancel_token = CancelToken()
-        self._may_report = _Throttle()
 
     @Slot()
     def run(self) -> None:
@@ -274,7 +281,7 @@ class FolderReader(_ThreadOwner):
             self._thread.quit()
             self._thread_done()
 
-    def _deliver(self, worker: QObject, result: object) -> None:
+    def _deliver(self, worker: _Worker, result: object) -> None:
         if worker.cancel_token.cancelled:  # a stop asked for is a stop, even when too late
             self.stopped.emit(worker.folder)
         elif isinstance(result, str):
